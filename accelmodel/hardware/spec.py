@@ -1,0 +1,278 @@
+"""The hardware spec: what the machine is.
+
+Frozen pydantic v2 models, units in field names, unknown keys rejected. Derived
+values are properties. Change a design with ``spec.model_copy(update=...)`` or
+:func:`with_updates` (dotted paths).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal, Optional
+
+import yaml
+from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, model_validator
+
+from .base import Frozen
+from .nonlinear import NonlinearAssignment
+
+
+class ArraySpec(Frozen):
+    """The systolic array."""
+
+    rows: PositiveInt = 16
+    """PE rows (R). In WS the reduction dimension K is laid along the rows."""
+    cols: PositiveInt = 16
+    """PE columns (C). The output dimension N is laid along the columns."""
+    dataflow: Literal["WS", "OS"] = "WS"
+    """Weight-stationary or output-stationary."""
+
+    @property
+    def pes(self) -> int:
+        return self.rows * self.cols
+
+
+class L2Spec(Frozen):
+    """Shared L2 between the scratchpad/accumulator and DRAM."""
+
+    size_kib: PositiveFloat = 2048
+    """Capacity, KiB."""
+    bandwidth_bytes_per_cycle: PositiveFloat = 16
+    """Bandwidth of the L2 <-> scratchpad/accumulator link, bytes per accelerator cycle."""
+    latency_cycles: NonNegativeFloat = 20
+    """Access latency, accelerator cycles (paid once per op, not overlapped)."""
+
+
+class DramSpec(Frozen):
+    """Off-chip memory."""
+
+    bandwidth_gbps: PositiveFloat = 64.0
+    """Bandwidth in GB/s (10^9 bytes per second)."""
+    latency_ns: NonNegativeFloat = 100.0
+    """Access latency in ns (paid once per op, not overlapped)."""
+    energy_pj_per_bit: PositiveFloat = 20.0
+    """Access energy per bit, pJ. Default: Horowitz 45 nm, 640 pJ per 32-bit read."""
+    technology: str = "Horowitz 45 nm (640 pJ / 32 b)"
+    """Where the energy figure comes from."""
+
+
+class DataTypes(Frozen):
+    """Bit widths of the accelerator's operands."""
+
+    input_bits: PositiveInt = 8
+    """Activations fed to the array."""
+    weight_bits: PositiveInt = 8
+    """Weights."""
+    accumulator_bits: PositiveInt = 32
+    """Partial sums in the accumulator."""
+    output_bits: PositiveInt = 8
+    """Outputs written back to memory (after scaling)."""
+
+    @property
+    def input_bytes(self) -> float:
+        return self.input_bits / 8.0
+
+    @property
+    def weight_bytes(self) -> float:
+        return self.weight_bits / 8.0
+
+    @property
+    def accumulator_bytes(self) -> float:
+        return self.accumulator_bits / 8.0
+
+    @property
+    def output_bytes(self) -> float:
+        return self.output_bits / 8.0
+
+
+class CpuCycles(Frozen):
+    """Host-CPU cycles per element for each offloaded computation (float)."""
+
+    softmax: PositiveFloat = 60.0
+    """max, exp, sum and divide per element; newlib expf on an in-order core."""
+    gelu: PositiveFloat = 80.0
+    """erf-based GELU."""
+    gelu_tanh: PositiveFloat = 70.0
+    """OpenAI tanh-GELU."""
+    silu: PositiveFloat = 50.0
+    """x * sigmoid(x)."""
+    relu: PositiveFloat = 2.0
+    layernorm: PositiveFloat = 15.0
+    """mean, variance, rsqrt (amortised), scale and shift."""
+    rmsnorm: PositiveFloat = 10.0
+    elementwise: PositiveFloat = 2.0
+    """add / multiply / scale."""
+    rope: PositiveFloat = 6.0
+    dequantize: PositiveFloat = 3.0
+    """int -> float conversion and scale, per element."""
+    quantize: PositiveFloat = 5.0
+    """float -> int: scale, round, clamp, per element."""
+
+
+class HostCpu(Frozen):
+    """The host CPU that runs offloaded ops (Gemmini's Rocket core by default)."""
+
+    clock_ghz: PositiveFloat = 1.0
+    """CPU clock, GHz."""
+    cycles_per_element: CpuCycles = Field(default_factory=CpuCycles)
+    """Per-op-kind cost of offloaded work."""
+    memory_bandwidth_gbps: PositiveFloat = 8.0
+    """Bandwidth the CPU gets to shared memory, GB/s."""
+    float_bits: PositiveInt = 32
+    """Width of the CPU's float format."""
+    offload_overhead_us: NonNegativeFloat = 2.0
+    """Fixed cost per offloaded op (fence, cache flush, hand-off), microseconds."""
+    power_w: PositiveFloat = 0.25
+    """CPU active power, W."""
+
+
+class EnergyTable(Frozen):
+    """Energy per action. Defaults: Horowitz ISSCC 2014, 45 nm (REFERENCE.md section 1)."""
+
+    source: str = "Horowitz, ISSCC 2014, 45 nm"
+    """Where the numbers come from."""
+    mac_pj: NonNegativeFloat = 0.3
+    """One MAC: 8b mult (0.2 pJ) + 32b add (0.1 pJ)."""
+    scratchpad_pj_per_byte: NonNegativeFloat = 1.25
+    """Scratchpad access per byte: 32b SRAM read (8 KB) 5 pJ / 4 bytes."""
+    accumulator_pj_per_byte: NonNegativeFloat = 1.25
+    """Accumulator access per byte (read or write), same SRAM figure."""
+    l2_pj_per_byte: NonNegativeFloat = 5.0
+    """L2 access per byte; a 2 MB array, 4x the 8 KB SRAM figure (assumption, override it)."""
+    static_power_mw: NonNegativeFloat = 20.0
+    """Leakage and clock of the accelerator while the model runs, mW."""
+
+
+class Accelerator(Frozen):
+    """A Gemmini-like accelerator."""
+
+    name: str = "gemmini"
+    """Label used in reports."""
+    clock_ghz: PositiveFloat = 1.0
+    """Accelerator clock, GHz."""
+    array: ArraySpec = Field(default_factory=ArraySpec)
+    scratchpad_kib: PositiveFloat = 256
+    """Scratchpad (inputs and weights) capacity, KiB."""
+    scratchpad_banks: PositiveInt = 4
+    """Scratchpad banks."""
+    accumulator_kib: PositiveFloat = 64
+    """Accumulator (partial sums) capacity, KiB."""
+    accumulator_banks: PositiveInt = 2
+    """Accumulator banks."""
+    tiling: Literal["search", "square"] = "search"
+    """Tiling policy: ``search`` ranks every legal tiling (least time, then energy);
+    ``square`` keeps square output tiles, as Gemmini's software tiler (tiled_matmul_auto)
+    and the survey's analytical model do."""
+    double_buffered: bool = True
+    """If true, tiles may use only half of each buffer (the other half is filling)."""
+    l2: Optional[L2Spec] = Field(default_factory=L2Spec)
+    """Shared L2; null for none (scratchpad talks to DRAM directly)."""
+    dram: DramSpec = Field(default_factory=DramSpec)
+    dma_bytes_per_cycle: PositiveFloat = 16
+    """Scratchpad/accumulator DMA width in bytes per cycle (Gemmini: 128-bit bus)."""
+    dtypes: DataTypes = Field(default_factory=DataTypes)
+    host: HostCpu = Field(default_factory=HostCpu)
+    nonlinear: NonlinearAssignment = Field(default_factory=NonlinearAssignment)
+    energy: EnergyTable = Field(default_factory=EnergyTable)
+    area_mm2: Optional[PositiveFloat] = None
+    """Total die area of the accelerator if known, mm^2 (reported by sweeps)."""
+
+    @model_validator(mode="after")
+    def _check_banks(self) -> "Accelerator":
+        if self.scratchpad_banks > self.scratchpad_kib * 1024:
+            raise ValueError("scratchpad_banks: more banks than bytes")
+        if self.accumulator_banks > self.accumulator_kib * 1024:
+            raise ValueError("accumulator_banks: more banks than bytes")
+        return self
+
+    # ---- derived values -------------------------------------------------
+    @property
+    def scratchpad_bytes(self) -> float:
+        return self.scratchpad_kib * 1024.0
+
+    @property
+    def accumulator_bytes(self) -> float:
+        return self.accumulator_kib * 1024.0
+
+    @property
+    def usable_scratchpad_bytes(self) -> float:
+        """Bytes one tile may use (half when double-buffered)."""
+        return self.scratchpad_bytes / (2.0 if self.double_buffered else 1.0)
+
+    @property
+    def usable_accumulator_bytes(self) -> float:
+        return self.accumulator_bytes / (2.0 if self.double_buffered else 1.0)
+
+    @property
+    def dram_bytes_per_cycle(self) -> float:
+        """DRAM bandwidth in bytes per accelerator cycle."""
+        return self.dram.bandwidth_gbps / self.clock_ghz
+
+    @property
+    def local_bytes_per_cycle(self) -> float:
+        """Bandwidth feeding the scratchpad/accumulator, bytes per cycle: the L2
+        link if there is an L2, else the DMA limited by DRAM."""
+        if self.l2 is not None:
+            return min(self.l2.bandwidth_bytes_per_cycle, self.dma_bytes_per_cycle)
+        return min(self.dma_bytes_per_cycle, self.dram_bytes_per_cycle)
+
+    @property
+    def peak_macs_per_s(self) -> float:
+        return self.array.pes * self.clock_ghz * 1e9
+
+    @property
+    def sram_kib(self) -> float:
+        """Scratchpad + accumulator (+ L2) capacity, KiB."""
+        return self.scratchpad_kib + self.accumulator_kib + (self.l2.size_kib if self.l2 else 0.0)
+
+    # ---- I/O -------------------------------------------------------------
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False)
+
+
+def load_accelerator(path: str | Path) -> Accelerator:
+    """Read a hardware YAML file. Raises ``SpecError`` with a one-line message."""
+    from ..errors import SpecError, format_validation_error
+    from pydantic import ValidationError
+
+    p = Path(path)
+    if not p.is_file():
+        raise SpecError(f"hardware spec: file not found: {p}")
+    try:
+        data = yaml.safe_load(p.read_text())
+    except yaml.YAMLError as exc:
+        raise SpecError(f"hardware spec {p.name}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    if not isinstance(data, dict):
+        raise SpecError(f"hardware spec {p.name}: top level must be a mapping of fields")
+    try:
+        return Accelerator.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError(f"hardware spec {p.name}: {format_validation_error(exc)}") from None
+
+
+def with_updates(hw: Accelerator, updates: dict[str, Any]) -> Accelerator:
+    """Return a validated copy of ``hw`` with dotted-path fields replaced,
+    e.g. ``{"array.rows": 32, "dram.bandwidth_gbps": 16}``."""
+    from ..errors import SpecError, format_validation_error
+    from pydantic import ValidationError
+
+    data = hw.model_dump()
+    for path, value in updates.items():
+        keys = path.split(".")
+        node = data
+        for i, key in enumerate(keys[:-1]):
+            if not isinstance(node, dict) or key not in node:
+                raise SpecError(f"{path}: unknown field {'.'.join(keys[: i + 1])!r}")
+            if node[key] is None:
+                raise SpecError(f"{path}: {'.'.join(keys[: i + 1])!r} is null in the base spec")
+            node = node[key]
+        if not isinstance(node, dict) or (keys[-1] not in node and keys[-1] != "kind"):
+            raise SpecError(f"{path}: unknown field {keys[-1]!r}")
+        if keys[-1] == "kind" and node.get("kind") != value:
+            # switching a unit kind: start from that kind's defaults
+            node.clear()
+        node[keys[-1]] = value
+    try:
+        return Accelerator.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError(format_validation_error(exc)) from None

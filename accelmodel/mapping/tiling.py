@@ -1,0 +1,221 @@
+"""Tiling search for one matmul: enumerate legal tilings, rank them by an objective.
+
+The search (this module) is kept apart from the cost (``accelmodel.cost``): it
+enumerates tile sizes and loop orders that fit the buffers, computes for every
+candidate the counts a cost function needs (compute cycles, bytes per memory
+level, buffer accesses), and picks the candidate with the least time, ties
+broken by the least energy. Everything is vectorised over candidates.
+
+Model (per matmul instance Y[M,N] = X[M,K] . W[K,N]):
+
+* Policy ``search`` (default) ranks every legal tiling; ``square`` keeps only
+  square output tiles (Mt = Nt unless capped by the matrix), as Gemmini's
+  software tiler and the survey's analytical model do.
+* Tiles (Mt, Kt, Nt). WS lays K on the array rows and N on the columns, so Kt
+  and Nt are multiples of R and C; OS lays M on rows, N on columns.
+* Capacity: ``Mt*Kt*in_B + Kt*Nt*w_B <= scratchpad`` and ``Mt*Nt*acc_B <=
+  accumulator``, each halved when double-buffered.
+* Loop orders keep K innermost, so an output tile accumulates in the
+  accumulator until complete and is written once (``M*N*out_B``):
+  - ``mnk``: X[m, :] stays resident across n when Kt = K, else X is re-read for
+    every N tile; W is re-read for every M tile unless all of W is one tile.
+  - ``nmk``: the mirror image.
+* L2 (optional) serves re-reads whose working set fits: ``mnk`` re-reads an X
+  stripe (Mt*K) and the whole W; ``nmk`` a W stripe (K*Nt) and the whole X. If
+  both working sets fit in L2, DRAM sees only compulsory traffic (every input
+  read once, output written once: no fusion between ops); else the smaller one
+  is kept and the other's re-reads go to DRAM.
+* Time = max(compute, L2-link, DRAM) cycles (double-buffered overlap) + the
+  first fold's operand load + the last fold's output store + memory latency.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import MappingError
+from ..hardware.spec import Accelerator
+from .systolic import ceil_div, tiled_array_cycles
+
+_SPLITS = np.array([1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 24, 28, 32, 40, 48, 56, 64, 96, 128, 192, 256,
+                    384, 512, 768, 1024])
+
+
+def tile_candidates(dim: int, gran: int) -> np.ndarray:
+    """Tile sizes for one dimension: ceil(dim / s) rounded up to a multiple of
+    ``gran`` for a set of split counts s, plus ``gran`` itself; never above dim."""
+    if dim <= gran:
+        return np.array([dim])
+    t = ceil_div(dim, _SPLITS)
+    t = ceil_div(t, gran) * gran
+    t = np.minimum(t, dim)
+    t = np.concatenate([t, [gran]])
+    return np.unique(t[t > 0])
+
+
+@dataclass(frozen=True, slots=True)
+class Mapping:
+    """The chosen tiling of one matmul instance and the counts it implies."""
+
+    mt: int
+    kt: int
+    nt: int
+    order: str
+    """Loop order, outer to inner: ``mnk`` or ``nmk``."""
+    compute_cycles: float
+    """Array cycles (SCALE-Sim convention, summed over tiles)."""
+    local_bytes: float
+    """Bytes moved into the scratchpad/accumulator and out of it (L2 link or DMA)."""
+    dram_bytes: float
+    """Bytes moved to/from DRAM."""
+    l2_bytes: float
+    """Bytes of L2 accesses (0 without L2)."""
+    scratchpad_bytes: float
+    """Scratchpad reads + writes, bytes."""
+    accumulator_bytes: float
+    """Accumulator reads + writes, bytes."""
+    prologue_cycles: float
+    """Cycles that do not overlap: first tile in, last tile out, latency."""
+    local_cycles: float
+    dram_cycles: float
+    n_candidates: int
+    """Legal tilings considered."""
+
+    @property
+    def steady_cycles(self) -> float:
+        return max(self.compute_cycles, self.local_cycles, self.dram_cycles)
+
+    @property
+    def total_cycles(self) -> float:
+        return self.steady_cycles + self.prologue_cycles
+
+
+def candidate_table(m: int, k: int, n: int, hw: Accelerator, weight_operand: bool = True) -> dict[str, np.ndarray]:
+    """All legal (Mt, Kt, Nt, order) for one instance, with their counts.
+
+    ``weight_operand`` only selects the byte width of the second operand
+    (weights vs activations). Raises :class:`MappingError` if nothing fits.
+    """
+    R, C, df = hw.array.rows, hw.array.cols, hw.array.dataflow
+    dt = hw.dtypes
+    ib, ob, ab = dt.input_bytes, dt.output_bytes, dt.accumulator_bytes
+    wb = dt.weight_bytes if weight_operand else dt.input_bytes
+    cm, ck, cn = tile_candidates(m, R), tile_candidates(k, R), tile_candidates(n, C)
+    square = hw.tiling == "square"
+    if square:  # one size list for both output dimensions, so square tiles exist
+        both = np.union1d(cm, cn)
+        cm, cn = np.unique(np.minimum(both, m)), np.unique(np.minimum(both, n))
+    MT, KT, NT = (a.ravel() for a in np.meshgrid(cm, ck, cn, indexing="ij"))
+    spad = MT * KT * ib + KT * NT * wb
+    acc = MT * NT * ab
+    ok = (spad <= hw.usable_scratchpad_bytes) & (acc <= hw.usable_accumulator_bytes)
+    if square:
+        # output tiles as square as the matrix allows (one side may be capped by its dimension)
+        ok &= (MT == NT) | ((MT == m) & (NT > MT)) | ((NT == n) & (MT > NT))
+    if not ok.any():
+        mt0, kt0, nt0 = cm.min(), ck.min(), cn.min()
+        need_s = (mt0 * kt0 * ib + kt0 * nt0 * wb) * (2 if hw.double_buffered else 1) / 1024
+        need_a = mt0 * nt0 * ab * (2 if hw.double_buffered else 1) / 1024
+        if need_s > hw.scratchpad_kib:
+            raise MappingError(
+                f"scratchpad_kib: {hw.scratchpad_kib:g} KiB cannot hold the smallest tile of a {m}x{k}x{n} matmul "
+                f"({mt0}x{kt0} inputs + {kt0}x{nt0} weights{', double-buffered' if hw.double_buffered else ''}: "
+                f"needs {need_s:g} KiB)")
+        raise MappingError(
+            f"accumulator_kib: {hw.accumulator_kib:g} KiB cannot hold the smallest {mt0}x{nt0} output tile of a "
+            f"{m}x{k}x{n} matmul (needs {need_a:g} KiB)")
+    MT, KT, NT = MT[ok], KT[ok], NT[ok]
+    MT = np.concatenate([MT, MT]); KT = np.concatenate([KT, KT]); NT = np.concatenate([NT, NT])
+    n_half = len(MT) // 2
+    order_nmk = np.arange(len(MT)) >= n_half
+    Tm, Tk, Tn = ceil_div(m, MT), ceil_div(k, KT), ceil_div(n, NT)
+
+    x_bytes, w_bytes, y_bytes = m * k * ib, k * n * wb, m * n * ob
+    # local (L2 <-> scratchpad/accumulator) traffic
+    x_mnk = np.where(Tk == 1, 1, Tn)
+    w_mnk = np.where((Tk == 1) & (Tn == 1), 1, Tm)
+    w_nmk = np.where(Tk == 1, 1, Tm)
+    x_nmk = np.where((Tk == 1) & (Tm == 1), 1, Tn)
+    x_reads = np.where(order_nmk, x_nmk, x_mnk) * x_bytes
+    w_reads = np.where(order_nmk, w_nmk, w_mnk) * w_bytes
+    local = x_reads + w_reads + y_bytes
+
+    # DRAM traffic: compulsory, plus re-reads the L2 cannot hold
+    if hw.l2 is None:
+        dram = local
+        l2 = np.zeros_like(local, dtype=float)
+    else:
+        cap = hw.l2.size_kib * 1024
+        ws_x = np.where(order_nmk, x_bytes, MT * k * ib)      # X working set
+        ws_w = np.where(order_nmk, k * NT * wb, w_bytes)      # W working set
+        both = ws_x + ws_w <= cap
+        keep_x = both | ((ws_x <= ws_w) & (ws_x <= cap))
+        keep_w = both | ((ws_w < ws_x) & (ws_w <= cap))
+        dram = (np.where(keep_x, x_bytes, x_reads) + np.where(keep_w, w_bytes, w_reads) + y_bytes)
+        l2 = local + dram  # every local byte is an L2 access; every DRAM byte is written to/read from L2
+
+    compute = tiled_array_cycles(m, k, n, MT, KT, NT, R, C, df).astype(float)
+    # scratchpad: written by fills, read by the array
+    if df == "WS":
+        spad_rd = m * k * ib * ceil_div(n, C) + w_bytes * Tm
+        acc_rw = m * n * ab * (2 * ceil_div(k, R) + 1)
+    else:
+        spad_rd = m * k * ib * ceil_div(n, C) + w_bytes * ceil_div(m, R)
+        acc_rw = m * n * ab * 2 * Tk
+    spad_bytes = spad_rd + x_reads + w_reads
+
+    local_bpc = hw.local_bytes_per_cycle
+    dram_bpc = hw.dram_bytes_per_cycle
+    local_cyc = local / local_bpc
+    dram_cyc = dram / dram_bpc
+    # the DMA streams fold by fold: compute starts after the first fold's operands
+    # arrive, and ends with the last fold's outputs leaving
+    r, c = min(R, k), min(C, n)
+    if df == "WS":
+        first_in = np.minimum(MT, m) * r * ib + r * c * wb
+        last_out = np.minimum(MT, m) * c * ob
+    else:
+        first_in = np.minimum(R, m) * KT * ib + KT * c * wb
+        last_out = np.full(MT.shape, min(R, m) * c * ob)
+    latency = hw.dram.latency_ns * hw.clock_ghz + (hw.l2.latency_cycles if hw.l2 is not None else 0.0)
+    prologue = (first_in + last_out) / min(local_bpc, dram_bpc) + latency
+    return dict(mt=MT, kt=KT, nt=NT, order_nmk=order_nmk, compute=compute, local=local.astype(float),
+                dram=dram.astype(float), l2=l2.astype(float), spad=spad_bytes.astype(float),
+                acc=np.broadcast_to(acc_rw, MT.shape).astype(float), local_cyc=local_cyc, dram_cyc=dram_cyc,
+                prologue=prologue)
+
+
+TIME_TIE = 1e-9
+"""Candidates within this relative time of the fastest count as tied (float
+round-off only, so more bandwidth can never pick a slower tiling); the
+least-energy one among them wins."""
+
+
+def choose(table: dict[str, np.ndarray], hw: Accelerator) -> int:
+    """Index of the candidate with the least time (within ``TIME_TIE``), then the
+    least energy, then the largest tile."""
+    time = np.maximum(np.maximum(table["compute"], table["local_cyc"]), table["dram_cyc"]) + table["prologue"]
+    e = hw.energy
+    energy = (table["dram"] * 8 * hw.dram.energy_pj_per_bit + table["l2"] * e.l2_pj_per_byte
+              + table["spad"] * e.scratchpad_pj_per_byte + table["acc"] * e.accumulator_pj_per_byte)
+    near = np.flatnonzero(time <= time.min() * (1 + TIME_TIE))
+    e_near = energy[near]
+    near = near[e_near <= e_near.min() * (1 + TIME_TIE)]
+    # still tied: the largest tiles (fewest DMA transfers and loop iterations)
+    volume = table["mt"][near] * table["kt"][near] * table["nt"][near]
+    return int(near[np.argmax(volume)])
+
+
+def tile_matmul(m: int, k: int, n: int, hw: Accelerator, weight_operand: bool = True) -> Mapping:
+    """Best tiling of one Y[M,N] = X[M,K] . W[K,N] instance on ``hw``."""
+    t = candidate_table(m, k, n, hw, weight_operand)
+    i = choose(t, hw)
+    return Mapping(
+        mt=int(t["mt"][i]), kt=int(t["kt"][i]), nt=int(t["nt"][i]), order="nmk" if t["order_nmk"][i] else "mnk",
+        compute_cycles=float(t["compute"][i]), local_bytes=float(t["local"][i]), dram_bytes=float(t["dram"][i]),
+        l2_bytes=float(t["l2"][i]), scratchpad_bytes=float(t["spad"][i]), accumulator_bytes=float(t["acc"][i]),
+        prologue_cycles=float(t["prologue"][i]), local_cycles=float(t["local_cyc"][i]),
+        dram_cycles=float(t["dram_cyc"][i]), n_candidates=len(t["mt"]),
+    )
