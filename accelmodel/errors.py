@@ -20,8 +20,14 @@ class MappingError(AccelModelError):
 def format_validation_error(exc: ValidationError) -> str:
     """First pydantic error as 'field.path: message (got value)'."""
     err = exc.errors()[0]
-    loc = ".".join(str(p) for p in err.get("loc", ()) if not isinstance(p, int) or True)
+    loc = ".".join(str(p) for p in err.get("loc", ()))
     msg = err.get("msg", "invalid value")
+    if msg.startswith("Value error, "):  # our validators say "field: problem"
+        msg = msg[len("Value error, "):]
+        head, sep, rest = msg.partition(": ")
+        if sep and head.replace("_", "").replace(".", "").isalnum():
+            loc = f"{loc}.{head}" if loc else head
+            msg = rest
     if err.get("type") == "extra_forbidden":
         msg = "unknown field"
     if err.get("type") == "missing":

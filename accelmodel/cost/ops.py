@@ -16,7 +16,8 @@ the host, serially with the accelerator.
 
 from __future__ import annotations
 
-from ..hardware.nonlinear import CpuOffload, VectorUnit
+from ..errors import MappingError
+from ..hardware.nonlinear import CpuOffload, VectorUnit, supports
 from ..hardware.spec import Accelerator
 from ..mapping.tiling import Mapping
 from ..workload.graph import Op
@@ -156,7 +157,10 @@ def op_cost(op: Op, hw: Accelerator, mapping: Mapping | None = None) -> list[tup
         if mapping is None:
             raise ValueError("matmul_cost needs a mapping")
         return [("", op.kind, matmul_cost(op, hw, mapping))]
-    unit = getattr(hw.nonlinear, UNIT_FOR_KIND[op.kind])
+    slot = UNIT_FOR_KIND[op.kind]
+    unit = getattr(hw.nonlinear, slot)
+    if op.kind != "embedding" and not supports(unit.kind, op.function):
+        raise MappingError(f"nonlinear.{slot}: a {unit.kind!r} unit cannot compute {op.function} ({op.name})")
     if isinstance(unit, CpuOffload):
         if op.kind == "embedding":  # the gather is a DMA; its adds run on a default vector ALU
             return [("", op.kind, vector_cost(op, hw, VectorUnit()))]

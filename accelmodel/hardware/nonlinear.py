@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Optional, Union
 
-from pydantic import Field, PositiveFloat, PositiveInt, NonNegativeFloat, NonNegativeInt
+from pydantic import Field, PositiveFloat, PositiveInt, NonNegativeFloat, NonNegativeInt, model_validator
 
 from .base import Frozen
 
@@ -143,6 +143,31 @@ NonlinearUnit = Annotated[
 
 UNIT_KINDS = ("cpu_offload", "exact", "vector", "lut", "cordic", "crossroad", "ibert")
 
+# functions each unit kind can compute (the functional models in accelmodel.numerics agree)
+FUNCTIONS = {
+    "cpu_offload": None,  # anything, in float
+    "exact": None,
+    "vector": frozenset({"relu", "add", "mul", "scale_mask", "rope", "gather"}),
+    "lut": frozenset({"softmax", "gelu", "gelu_tanh", "silu", "relu"}),
+    "cordic": frozenset({"softmax", "gelu_tanh", "silu"}),
+    "crossroad": frozenset({"softmax"}),
+    "ibert": frozenset({"softmax", "gelu", "layernorm", "rmsnorm", "relu"}),
+}
+
+# which unit kinds may sit in each slot of NonlinearAssignment
+_SLOT_KINDS = {
+    "softmax": {"cpu_offload", "exact", "lut", "cordic", "crossroad", "ibert"},
+    "activation": {"cpu_offload", "exact", "vector", "lut", "cordic", "ibert"},
+    "norm": {"cpu_offload", "exact", "ibert"},
+    "elementwise": {"cpu_offload", "exact", "vector"},
+}
+
+
+def supports(kind: str, function: str) -> bool:
+    """Whether a unit of ``kind`` can compute ``function``."""
+    f = FUNCTIONS[kind]
+    return f is None or function in f
+
 
 class NonlinearAssignment(Frozen):
     """Which unit runs each class of non-matmul op."""
@@ -155,3 +180,11 @@ class NonlinearAssignment(Frozen):
     """LayerNorm / RMSNorm."""
     elementwise: NonlinearUnit = Field(default_factory=VectorUnit)
     """Residual adds, attention scale/mask, gated multiply, RoPE, embedding sum."""
+
+    @model_validator(mode="after")
+    def _check_slots(self) -> "NonlinearAssignment":
+        for slot, allowed in _SLOT_KINDS.items():
+            kind = getattr(self, slot).kind
+            if kind not in allowed:
+                raise ValueError(f"{slot}: a {kind!r} unit cannot run {slot} ops (allowed: {', '.join(sorted(allowed))})")
+        return self
