@@ -13,6 +13,8 @@ tiling     mt, kt, nt, loop_order (matmuls)
 verdict    bound (compute | l2 | dma | dram | nonlinear | vector | cpu | cpu_memory),
            utilization (MACs / (PEs x latency cycles)),
            arithmetic_intensity (FLOPs per DRAM byte)
+accuracy   mae, rel_error: error of the unit's functional model for this op's
+           function on the calibration set (NaN where nothing is approximated)
 energy     energy_mac_j, energy_scratchpad_j, energy_accumulator_j, energy_l2_j,
            energy_dram_j, energy_nonlinear_j, energy_cpu_j, energy_static_j, energy_j
 """

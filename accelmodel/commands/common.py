@@ -57,3 +57,18 @@ def si(x: float, unit: str = "", digits: int = 3) -> str:
         if ax >= f:
             return f"{x / f:.{digits}g} {p}{unit}".rstrip()
     return f"{x:.{digits}g} {unit}".rstrip()
+
+
+def resolve_pruning(name_or_path: str):
+    """A pruning-plan YAML path, or the name of a bundled plan (``workloads/pruning/``)."""
+    from ..workload.pruning import load_pruning_plan
+
+    p = Path(name_or_path)
+    if p.is_file():
+        return load_pruning_plan(p)
+    d = bundled_dir("workloads") / "pruning"
+    bundled = d / (name_or_path if name_or_path.endswith((".yaml", ".yml")) else f"{name_or_path}.yaml")
+    if "/" not in name_or_path and bundled.is_file():
+        return load_pruning_plan(bundled)
+    known = ", ".join(sorted(q.stem for q in d.glob("*.yaml")))
+    raise SpecError(f"--pruning: no such file or bundled plan {name_or_path!r} (bundled: {known})")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..simulate import simulate
 from ..workload.config import load_workload
-from .common import DEFAULT_WORKLOAD, nonneg_int, positive_int, resolve_hw, si
+from .common import DEFAULT_WORKLOAD, nonneg_int, positive_int, resolve_hw, resolve_pruning, si
 
 
 def add_parser(sub) -> None:
@@ -21,6 +21,8 @@ def add_parser(sub) -> None:
     p.add_argument("--seq-len", type=positive_int("--seq-len"), default=512, help="prefill tokens per sequence")
     p.add_argument("--kv-len", type=nonneg_int("--kv-len"), default=None,
                    help="decode: tokens already in the KV cache (default 512)")
+    p.add_argument("--pruning", metavar="FILE|NAME",
+                   help="pruning plan YAML, or a bundled plan name (block16_50, unstructured_80, head_25, ...)")
     p.add_argument("--out", metavar="DIR", help="write ops.csv and summary.json here")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=run)
@@ -30,7 +32,8 @@ def run(args) -> int:
     hw = resolve_hw(args.hw)
     cfg = load_workload(args.workload)
     kv = args.kv_len if args.kv_len is not None else (512 if args.phase == "decode" else 0)
-    rep = simulate(hw, cfg, phase=args.phase, batch=args.batch, seq_len=args.seq_len, kv_len=kv)
+    plan = resolve_pruning(args.pruning) if args.pruning else None
+    rep = simulate(hw, cfg, phase=args.phase, batch=args.batch, seq_len=args.seq_len, kv_len=kv, pruning=plan)
     summary = rep.summary()
     if args.out:
         out = Path(args.out)
@@ -79,4 +82,14 @@ def format_summary(rep, s: dict) -> str:
         lines.append(f"  {i}. {t['op']:<22} x{t['instances']:<4} {si(t['latency_s'], 's'):>11} "
                      f"{t['latency_share']:>6.1%}  {t['bound']}-bound")
     lines += ["", f"Bottleneck: {s['bottleneck']}."]
+    sp = s.get("sparsity")
+    if sp:
+        lines += ["", f"Pruning ({sp['plan'] or 'plan'}) vs the dense model on the same hardware:",
+                  f"  latency      {si(sp['dense_latency_s'], 's')} -> {si(sp['sparse_latency_s'], 's')}"
+                  f"  (speedup {sp['speedup']:.3g}x)",
+                  f"  matmul cycles {si(sp['dense_matmul_cycles'])} -> {si(sp['sparse_matmul_cycles'])}",
+                  f"  DRAM bytes   {si(sp['dense_dram_bytes'], 'B')} -> {si(sp['sparse_dram_bytes'], 'B')}",
+                  f"  energy       {si(sp['dense_energy_j'], 'J')} -> {si(sp['sparse_energy_j'], 'J')}",
+                  f"  bottleneck   dense: {sp['dense_bottleneck']}",
+                  f"               pruned: {sp['sparse_bottleneck']}"]
     return "\n".join(lines)

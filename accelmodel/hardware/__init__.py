@@ -12,6 +12,7 @@ from .nonlinear import (
     VectorUnit,
     UNIT_KINDS,
 )
+from .sparsity import SparsitySupport
 from .spec import (
     Accelerator,
     ArraySpec,
@@ -28,5 +29,5 @@ from .spec import (
 __all__ = [
     "Accelerator", "ArraySpec", "CpuCycles", "DataTypes", "DramSpec", "EnergyTable", "HostCpu",
     "L2Spec", "load_accelerator", "with_updates", "CordicUnit", "CpuOffload", "CrossRoadSoftmax",
-    "ExactUnit", "IBertUnit", "LutUnit", "NonlinearAssignment", "VectorUnit", "UNIT_KINDS",
+    "ExactUnit", "IBertUnit", "LutUnit", "NonlinearAssignment", "VectorUnit", "UNIT_KINDS", "SparsitySupport",
 ]

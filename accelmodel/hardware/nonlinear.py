@@ -149,15 +149,15 @@ FUNCTIONS = {
     "exact": None,
     "vector": frozenset({"relu", "add", "mul", "scale_mask", "rope", "gather"}),
     "lut": frozenset({"softmax", "gelu", "gelu_tanh", "silu", "relu"}),
-    "cordic": frozenset({"softmax", "gelu_tanh", "silu"}),
+    "cordic": frozenset({"softmax"}),
     "crossroad": frozenset({"softmax"}),
-    "ibert": frozenset({"softmax", "gelu", "layernorm", "rmsnorm", "relu"}),
+    "ibert": frozenset({"softmax", "gelu", "gelu_tanh", "silu", "relu", "layernorm", "rmsnorm"}),
 }
 
 # which unit kinds may sit in each slot of NonlinearAssignment
 _SLOT_KINDS = {
     "softmax": {"cpu_offload", "exact", "lut", "cordic", "crossroad", "ibert"},
-    "activation": {"cpu_offload", "exact", "vector", "lut", "cordic", "ibert"},
+    "activation": {"cpu_offload", "exact", "vector", "lut", "ibert"},
     "norm": {"cpu_offload", "exact", "ibert"},
     "elementwise": {"cpu_offload", "exact", "vector"},
 }

@@ -15,6 +15,7 @@ from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, model_
 
 from .base import Frozen
 from .nonlinear import NonlinearAssignment
+from .sparsity import SparsitySupport
 
 
 class ArraySpec(Frozen):
@@ -174,6 +175,8 @@ class Accelerator(Frozen):
     host: HostCpu = Field(default_factory=HostCpu)
     nonlinear: NonlinearAssignment = Field(default_factory=NonlinearAssignment)
     energy: EnergyTable = Field(default_factory=EnergyTable)
+    sparsity: SparsitySupport = Field(default_factory=SparsitySupport)
+    """What the hardware can exploit of pruned weights (default: nothing, dense execution)."""
     area_mm2: Optional[PositiveFloat] = None
     """Total die area of the accelerator if known, mm^2 (reported by sweeps)."""
 

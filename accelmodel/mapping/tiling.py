@@ -82,6 +82,12 @@ class Mapping:
     dram_cycles: float
     n_candidates: int
     """Legal tilings considered."""
+    w_local_bytes: float = 0.0
+    """Part of ``local_bytes`` that is the W operand."""
+    w_dram_bytes: float = 0.0
+    """Part of ``dram_bytes`` that is the W operand."""
+    w_scratchpad_bytes: float = 0.0
+    """Part of ``scratchpad_bytes`` that is the W operand (fills and array reads)."""
 
     @property
     def steady_cycles(self) -> float:
@@ -145,6 +151,7 @@ def candidate_table(m: int, k: int, n: int, hw: Accelerator, weight_operand: boo
     # DRAM traffic: compulsory, plus re-reads the L2 cannot hold
     if hw.l2 is None:
         dram = local
+        w_dram = w_reads
         l2 = np.zeros_like(local, dtype=float)
     else:
         cap = hw.l2.size_kib * 1024
@@ -153,18 +160,19 @@ def candidate_table(m: int, k: int, n: int, hw: Accelerator, weight_operand: boo
         both = ws_x + ws_w <= cap
         keep_x = both | ((ws_x <= ws_w) & (ws_x <= cap))
         keep_w = both | ((ws_w < ws_x) & (ws_w <= cap))
-        dram = (np.where(keep_x, x_bytes, x_reads) + np.where(keep_w, w_bytes, w_reads) + y_bytes)
+        w_dram = np.where(keep_w, w_bytes, w_reads)
+        dram = np.where(keep_x, x_bytes, x_reads) + w_dram + y_bytes
         l2 = local + dram  # every local byte is an L2 access; every DRAM byte is written to/read from L2
 
     compute = tiled_array_cycles(m, k, n, MT, KT, NT, R, C, df).astype(float)
     # scratchpad: written by fills, read by the array
     if df == "WS":
-        spad_rd = m * k * ib * ceil_div(n, C) + w_bytes * Tm
+        w_spad_rd = w_bytes * Tm
         acc_rw = m * n * ab * (2 * ceil_div(k, R) + 1)
     else:
-        spad_rd = m * k * ib * ceil_div(n, C) + w_bytes * ceil_div(m, R)
+        w_spad_rd = np.full(MT.shape, w_bytes * ceil_div(m, R))
         acc_rw = m * n * ab * 2 * Tk
-    spad_bytes = spad_rd + x_reads + w_reads
+    spad_bytes = m * k * ib * ceil_div(n, C) + w_spad_rd + x_reads + w_reads
 
     local_bpc = hw.local_bytes_per_cycle
     dram_bpc = hw.dram_bytes_per_cycle
@@ -184,7 +192,8 @@ def candidate_table(m: int, k: int, n: int, hw: Accelerator, weight_operand: boo
     return dict(mt=MT, kt=KT, nt=NT, order_nmk=order_nmk, compute=compute, local=local.astype(float),
                 dram=dram.astype(float), l2=l2.astype(float), spad=spad_bytes.astype(float),
                 acc=np.broadcast_to(acc_rw, MT.shape).astype(float), local_cyc=local_cyc, dram_cyc=dram_cyc,
-                prologue=prologue)
+                prologue=prologue, w_local=w_reads.astype(float), w_dram=w_dram.astype(float),
+                w_spad=(w_spad_rd + w_reads).astype(float))
 
 
 TIME_TIE = 1e-9
@@ -217,5 +226,6 @@ def tile_matmul(m: int, k: int, n: int, hw: Accelerator, weight_operand: bool = 
         compute_cycles=float(t["compute"][i]), local_bytes=float(t["local"][i]), dram_bytes=float(t["dram"][i]),
         l2_bytes=float(t["l2"][i]), scratchpad_bytes=float(t["spad"][i]), accumulator_bytes=float(t["acc"][i]),
         prologue_cycles=float(t["prologue"][i]), local_cycles=float(t["local_cyc"][i]),
-        dram_cycles=float(t["dram_cyc"][i]), n_candidates=len(t["mt"]),
+        dram_cycles=float(t["dram_cyc"][i]), n_candidates=len(t["mt"]), w_local_bytes=float(t["w_local"][i]),
+        w_dram_bytes=float(t["w_dram"][i]), w_scratchpad_bytes=float(t["w_spad"][i]),
     )

@@ -22,7 +22,7 @@ Conventions
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Optional
+from typing import Literal, Optional, Sequence
 
 import networkx as nx
 
@@ -139,6 +139,7 @@ def build_graph(
     kv_len: int = 0,
     act_bytes: float = 1.0,
     weight_bytes: float = 1.0,
+    kv_heads_kept: Sequence[int] | None = None,
 ) -> nx.DiGraph:
     """Op graph of one forward pass.
 
@@ -146,6 +147,10 @@ def build_graph(
     each of ``batch`` sequences whose KV cache holds ``kv_len`` tokens.
     Edge ``bytes`` use ``act_bytes`` per activation element; graph attribute
     ``weight_bytes`` per weight element (the hardware spec's widths decide cost).
+
+    ``kv_heads_kept`` (head-level pruning, one entry per layer): KV heads kept in
+    each layer; each keeps its ``group`` query heads (whole groups are pruned, so
+    plain MHA prunes single heads). Q/K/V/O projections and attention shrink.
     """
     if phase not in ("prefill", "decode"):
         raise SpecError(f"phase: must be 'prefill' or 'decode', got {phase!r}")
@@ -183,30 +188,36 @@ def build_graph(
     if cfg.embedding_norm:
         x = norm("embed_norm", -1, (x, x_t))
 
+    if kv_heads_kept is not None:
+        if len(kv_heads_kept) != L or any(not (1 <= int(v) <= cfg.kv_heads) for v in kv_heads_kept):
+            raise SpecError(f"kv_heads_kept: need {L} values in 1..{cfg.kv_heads}")
     for l in range(L):
         p = f"L{l}."
         h = x
+        kvh = cfg.kv_heads if kv_heads_kept is None else int(kv_heads_kept[l])
+        nh = kvh * cfg.group
+        d_q, d_kv = nh * cfg.hd, kvh * cfg.hd
         # ---- attention
         a_in = h if cfg.post_norm else norm(p + "attn_norm", l, (h, "hidden"))
-        q = linear(p + "q_proj", l, "q_proj", "wq", (a_in, "normed"), d, cfg.d_q)
-        k = linear(p + "k_proj", l, "k_proj", "wk", (a_in, "normed"), d, cfg.d_kv)
-        v = linear(p + "v_proj", l, "v_proj", "wv", (a_in, "normed"), d, cfg.d_kv)
+        q = linear(p + "q_proj", l, "q_proj", "wq", (a_in, "normed"), d, d_q)
+        k = linear(p + "k_proj", l, "k_proj", "wk", (a_in, "normed"), d, d_kv)
+        v = linear(p + "v_proj", l, "v_proj", "wv", (a_in, "normed"), d, d_kv)
         if cfg.positions == "rotary":
-            q = b.add(Op(p + "rope_q", l, "rope_q", ROPE, "rope", elements=T * cfg.d_q, heads=cfg.n_heads),
-                      (q, "q", T * cfg.d_q))
-            k = b.add(Op(p + "rope_k", l, "rope_k", ROPE, "rope", elements=T * cfg.d_kv, heads=cfg.kv_heads),
-                      (k, "k", T * cfg.d_kv))
-        cnt, gm = batch * cfg.kv_heads, cfg.group * q_len
-        score_el = batch * cfg.n_heads * q_len * ctx
-        qk = b.add(Op(p + "qk", l, "qk", MATMUL, m=gm, k=cfg.hd, n=ctx, count=cnt, heads=cfg.n_heads),
-                   (q, "q", T * cfg.d_q), (k, "k_cache", batch * ctx * cfg.d_kv))
+            q = b.add(Op(p + "rope_q", l, "rope_q", ROPE, "rope", elements=T * d_q, heads=nh),
+                      (q, "q", T * d_q))
+            k = b.add(Op(p + "rope_k", l, "rope_k", ROPE, "rope", elements=T * d_kv, heads=kvh),
+                      (k, "k", T * d_kv))
+        cnt, gm = batch * kvh, cfg.group * q_len
+        score_el = batch * nh * q_len * ctx
+        qk = b.add(Op(p + "qk", l, "qk", MATMUL, m=gm, k=cfg.hd, n=ctx, count=cnt, heads=nh),
+                   (q, "q", T * d_q), (k, "k_cache", batch * ctx * d_kv))
         sm_in = b.add(Op(p + "scale_mask", l, "scale_mask", ELEMENTWISE, "scale_mask", elements=score_el,
-                         heads=cfg.n_heads), (qk, "scores", score_el))
+                         heads=nh), (qk, "scores", score_el))
         sm = b.add(Op(p + "softmax", l, "softmax", SOFTMAX, "softmax", elements=score_el, row_len=ctx,
-                      heads=cfg.n_heads), (sm_in, "scores", score_el))
-        sv = b.add(Op(p + "sv", l, "sv", MATMUL, m=gm, k=ctx, n=cfg.hd, count=cnt, heads=cfg.n_heads),
-                   (sm, "probs", score_el), (v, "v_cache", batch * ctx * cfg.d_kv))
-        o = linear(p + "o_proj", l, "o_proj", "wo", (sv, "attn"), cfg.d_q, d)
+                      heads=nh), (sm_in, "scores", score_el))
+        sv = b.add(Op(p + "sv", l, "sv", MATMUL, m=gm, k=ctx, n=cfg.hd, count=cnt, heads=nh),
+                   (sm, "probs", score_el), (v, "v_cache", batch * ctx * d_kv))
+        o = linear(p + "o_proj", l, "o_proj", "wo", (sv, "attn"), d_q, d)
         r1 = b.add(Op(p + "residual_attn", l, "residual_attn", RESIDUAL, "add", elements=T * d, inputs=2),
                    (o, "attn_out", T * d), (h, "hidden", T * d))
         if cfg.post_norm:
