@@ -11,10 +11,17 @@ cycles     compute_cycles (array), unit_cycles (nonlinear/vector unit),
            compute time), latency_cycles (accelerator clock), latency_s
 tiling     mt, kt, nt, loop_order (matmuls)
 verdict    bound (compute | l2 | dma | dram | nonlinear | vector | cpu | cpu_memory),
-           utilization (MACs / (PEs x latency cycles)),
+           utilization (MACs / (PEs x latency cycles); with pruning, MACs with a
+           non-zero weight),
            arithmetic_intensity (FLOPs per DRAM byte)
 accuracy   mae, rel_error: error of the unit's functional model for this op's
            function on the calibration set (NaN where nothing is approximated)
+pruning    (only with ``simulate(..., pruning=)``) density (kept weights / dense
+           weights), executed_macs (MACs the array runs, zeros included),
+           nonzero_macs, stored_weight_bytes (W in the storage format; may
+           exceed dense), dense_weight_bytes, decompress_cycles, and the
+           unpruned op's dense_macs, dense_compute_cycles, dense_dram_bytes,
+           dense_latency_s, dense_bound, dense_energy_j
 energy     energy_mac_j, energy_scratchpad_j, energy_accumulator_j, energy_l2_j,
            energy_dram_j, energy_nonlinear_j, energy_cpu_j, energy_static_j, energy_j
 """
@@ -105,14 +112,17 @@ class Report:
         cyc = lat * self.hw.clock_ghz * 1e9
         mm_cyc = float(mm["latency_cycles"].sum())
         macs = float(df["macs"].sum())
+        # pruned reports: utilisation counts only MACs with a non-zero weight
+        useful = "nonzero_macs" if "nonzero_macs" in df else "macs"
+        useful_macs = float(df[useful].sum())
         top = self.top_ops(5)
         out = {
             "model": self.model.name, "hw": self.hw.name, "phase": self.phase, "batch": self.batch,
             "seq_len": self.seq_len, "kv_len": self.kv_len,
             "latency_s": lat, "energy_j": en, "macs": macs, "flops": float(df["flops"].sum()),
             "dram_bytes": float(df["dram_bytes"].sum()), "params": self.model.param_count(),
-            "utilization": macs / (pes * cyc) if cyc > 0 else 0.0,
-            "matmul_utilization": float(mm["macs"].sum()) / (pes * mm_cyc) if mm_cyc > 0 else 0.0,
+            "utilization": useful_macs / (pes * cyc) if cyc > 0 else 0.0,
+            "matmul_utilization": float(mm[useful].sum()) / (pes * mm_cyc) if mm_cyc > 0 else 0.0,
             "matmul_latency_s": float(mm["latency_s"].sum()),
             "tokens_per_s": self.tokens / lat if lat > 0 else 0.0,
             "sequences_per_s": self.batch / lat if lat > 0 else 0.0,

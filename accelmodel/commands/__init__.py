@@ -1,5 +1,5 @@
 """CLI commands, one module each; the list below is the CLI's command set."""
 
-from . import gemm, run, schema
+from . import gemm, nonlinear, plot, run, schema, sweep
 
-COMMANDS = (run, gemm, schema)
+COMMANDS = (run, gemm, nonlinear, schema, plot, sweep)

@@ -6,6 +6,7 @@ import json
 import sys
 from pathlib import Path
 
+from ..report_io import save_run
 from ..simulate import simulate
 from ..workload.config import load_workload
 from .common import DEFAULT_WORKLOAD, nonneg_int, positive_int, resolve_hw, resolve_pruning, si
@@ -23,7 +24,9 @@ def add_parser(sub) -> None:
                    help="decode: tokens already in the KV cache (default 512)")
     p.add_argument("--pruning", metavar="FILE|NAME",
                    help="pruning plan YAML, or a bundled plan name (block16_50, unstructured_80, head_25, ...)")
-    p.add_argument("--out", metavar="DIR", help="write ops.csv and summary.json here")
+    p.add_argument("--out", metavar="DIR", help="write ops.csv, summary.json, hw.yaml and workload.yaml here")
+    p.add_argument("--plots", metavar="DIR", help="write the standard figures here (roofline, latency and energy "
+                                                  "breakdowns, FLOPs vs latency, layer-0 timeline) as PNG and PDF")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=run)
 
@@ -36,11 +39,11 @@ def run(args) -> int:
     rep = simulate(hw, cfg, phase=args.phase, batch=args.batch, seq_len=args.seq_len, kv_len=kv, pruning=plan)
     summary = rep.summary()
     if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        rep.ops.to_csv(out / "ops.csv", index=False)
-        (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-        (out / "hw.yaml").write_text(hw.to_yaml())
+        save_run(rep, args.out)
+    if args.plots:
+        from .plot import write_standard_figures
+
+        written = write_standard_figures(rep, args.plots)
     if args.json:
         json.dump(summary, sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -48,6 +51,8 @@ def run(args) -> int:
         print(format_summary(rep, summary))
         if args.out:
             print(f"\nwrote {Path(args.out) / 'ops.csv'} and {Path(args.out) / 'summary.json'}")
+        if args.plots:
+            print(f"wrote {len(written)} figures to {args.plots}")
     return 0
 
 
@@ -89,7 +94,28 @@ def format_summary(rep, s: dict) -> str:
                   f"  (speedup {sp['speedup']:.3g}x)",
                   f"  matmul cycles {si(sp['dense_matmul_cycles'])} -> {si(sp['sparse_matmul_cycles'])}",
                   f"  DRAM bytes   {si(sp['dense_dram_bytes'], 'B')} -> {si(sp['sparse_dram_bytes'], 'B')}",
-                  f"  energy       {si(sp['dense_energy_j'], 'J')} -> {si(sp['sparse_energy_j'], 'J')}",
-                  f"  bottleneck   dense: {sp['dense_bottleneck']}",
+                  f"  weights      {si(sp['dense_weight_bytes'], 'B')} dense -> {si(sp['stored_weight_bytes'], 'B')}"
+                  f" stored ({sp['storage']}, weight density {sp['weight_density']:.3g})",
+                  f"  energy       {si(sp['dense_energy_j'], 'J')} -> {si(sp['sparse_energy_j'], 'J')}"
+                  f"  (saving {sp['energy_saving']:.1%})"]
+        if sp["ops_stored_larger_than_dense"]:
+            lines.append(f"  note: {sp['ops_stored_larger_than_dense']} op type(s) store more bytes in "
+                         f"{sp['storage']} than dense (index/pointer overhead exceeds the zeros saved)")
+        if sp["ops"]:
+            lines += ["", "  Pruned ops (summed over layers), dense -> pruned:",
+                      f"  {'op':<10} {'density':>7} {'compute cycles':>21} {'DRAM bytes':>21} "
+                      f"{'weights (stored)':>21} {'speedup':>7}  bound"]
+            for o in sp["ops"]:
+                dens = "" if o["density"] is None else f"{o['density']:.3g}"
+                lines.append(
+                    f"  {o['op']:<10} {dens:>7} "
+                    f"{si(o['dense_compute_cycles']) + ' -> ' + si(o['sparse_compute_cycles']):>21} "
+                    f"{si(o['dense_dram_bytes'], 'B') + ' -> ' + si(o['sparse_dram_bytes'], 'B'):>21} "
+                    f"{(si(o['dense_weight_bytes'], 'B') + ' -> ' + si(o['stored_weight_bytes'], 'B')) if o['dense_weight_bytes'] else '-':>21} "
+                    f"{o['speedup']:>6.3g}x  {o['dense_bound']} -> {o['sparse_bound']}")
+        share = lambda d: ", ".join(f"{k} {v:.0%}" for k, v in d.items() if v >= 0.005)  # noqa: E731
+        lines += ["", f"  bound shares dense:  {share(sp['dense_latency_share_by_bound'])}",
+                  f"               pruned: {share(sp['sparse_latency_share_by_bound'])}",
+                  f"  bottleneck   dense:  {sp['dense_bottleneck']}",
                   f"               pruned: {sp['sparse_bottleneck']}"]
     return "\n".join(lines)

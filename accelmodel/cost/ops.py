@@ -17,7 +17,11 @@ the host, serially with the accelerator.
 from __future__ import annotations
 
 from ..errors import MappingError
-from ..hardware.nonlinear import CpuOffload, VectorUnit, supports
+from functools import reduce
+
+import numpy as np
+
+from ..hardware.nonlinear import VectorUnit, supports
 from ..hardware.spec import Accelerator
 from ..mapping.tiling import Mapping
 from ..workload.graph import Op
@@ -62,8 +66,21 @@ def _finish(row: dict, hw: Accelerator, latency_s: float, bound: str) -> dict:
     return row
 
 
-def _bound(named: dict[str, float]) -> str:
+def _bound(named: dict[str, float]):
+    """The resource with the largest demand (the first one on ties). With numpy
+    arrays (many designs at once, as sweeps do) an array of names."""
+    vals = list(named.values())
+    if any(isinstance(v, np.ndarray) for v in vals):
+        return np.asarray(list(named))[np.argmax(np.stack(np.broadcast_arrays(*vals)), axis=0)]
     return max(named, key=named.get)
+
+
+def _peak(named: dict[str, float]):
+    """The largest demand (element-wise for numpy arrays)."""
+    vals = list(named.values())
+    if any(isinstance(v, np.ndarray) for v in vals):
+        return reduce(np.maximum, vals)
+    return max(vals)
 
 
 def _memory_energy(hw: Accelerator, dram: float, l2: float, spad: float, acc: float) -> dict:
@@ -79,7 +96,7 @@ def matmul_cost(op: Op, hw: Accelerator, mp: Mapping) -> dict:
     c = op.count
     compute, local, dram = mp.compute_cycles * c, mp.local_cycles * c, mp.dram_cycles * c
     named = {"compute": compute, "l2" if hw.l2 is not None else "dma": local, "dram": dram}
-    cycles = max(named.values()) + mp.prologue_cycles
+    cycles = _peak(named) + mp.prologue_cycles
     row = _row(unit="array", macs=float(op.macs), flops=float(op.flops), compute_cycles=compute,
                local_cycles=local, dram_cycles=dram, overhead_cycles=mp.prologue_cycles,
                dram_bytes=mp.dram_bytes * c, l2_bytes=mp.l2_bytes * c, scratchpad_bytes=mp.scratchpad_bytes * c,
@@ -113,10 +130,10 @@ def vector_cost(op: Op, hw: Accelerator, unit) -> dict:
     named = {"nonlinear" if op.kind in ("softmax", "activation", "layernorm", "rmsnorm") else "vector": unit_cycles,
              "l2" if hw.l2 is not None else "dma": local, "dram": dram}
     latency = hw.dram.latency_ns * hw.clock_ghz + unit.latency_cycles
-    cycles = max(named.values()) + latency
+    cycles = _peak(named) + latency
     row = _row(unit=unit.kind, flops=float(op.flops), unit_cycles=unit_cycles, local_cycles=local, dram_cycles=dram,
                overhead_cycles=latency, dram_bytes=moved, l2_bytes=l2, scratchpad_bytes=2 * moved,
-               energy_nonlinear_j=elem_ops * unit.energy_pj_per_element * 1e-12,
+               energy_nonlinear_j=elem_ops * unit.energy_pj_per_element_at(hw.technology_nm) * 1e-12,
                **_memory_energy(hw, moved, l2, 2 * moved, 0.0))
     return _finish(row, hw, cycles / (hw.clock_ghz * 1e9), _bound(named))
 
@@ -141,18 +158,23 @@ def offload_cost(op: Op, hw: Accelerator) -> list[tuple[str, str, dict]]:
     for suffix, kind, cycles, rd, wr, dram_int in stages:
         t_cpu = cycles / clk
         t_mem = (rd + wr) / bw
+        named = {"cpu": t_cpu, "cpu_memory": t_mem}
         overhead = cpu.offload_overhead_us * 1e-6 if suffix == "" else 0.0
-        latency = max(t_cpu, t_mem) + overhead
+        latency = _peak(named) + overhead
         moved = rd + wr
         row = _row(unit="cpu", flops=float(op.flops) if suffix == "" else 0.0,
                    cpu_s=t_cpu, overhead_cycles=overhead * hw.clock_ghz * 1e9, dram_bytes=moved,
                    energy_cpu_j=cpu.power_w * latency, **_memory_energy(hw, moved, 0.0, 0.0, 0.0))
-        rows.append((suffix, kind, _finish(row, hw, latency, "cpu" if t_cpu >= t_mem else "cpu_memory")))
+        rows.append((suffix, kind, _finish(row, hw, latency, _bound(named))))
     return rows
 
 
 def op_cost(op: Op, hw: Accelerator, mapping: Mapping | None = None) -> list[tuple[str, str, dict]]:
-    """Rows for one op: [(name suffix, kind, row)]. Matmuls need their mapping."""
+    """Rows for one op: [(name suffix, kind, row)]. Matmuls need their mapping.
+
+    Every formula here is element-wise, so ``hw`` (and ``mapping``) may also be
+    views of many designs whose numeric fields are numpy arrays (the sweep's fast
+    path); ``bound`` is then an array of names."""
     if op.is_matmul:
         if mapping is None:
             raise ValueError("matmul_cost needs a mapping")
@@ -161,7 +183,7 @@ def op_cost(op: Op, hw: Accelerator, mapping: Mapping | None = None) -> list[tup
     unit = getattr(hw.nonlinear, slot)
     if op.kind != "embedding" and not supports(unit.kind, op.function):
         raise MappingError(f"nonlinear.{slot}: a {unit.kind!r} unit cannot compute {op.function} ({op.name})")
-    if isinstance(unit, CpuOffload):
+    if unit.kind == "cpu_offload":
         if op.kind == "embedding":  # the gather is a DMA; its adds run on a default vector ALU
             return [("", op.kind, vector_cost(op, hw, VectorUnit()))]
         return offload_cost(op, hw)

@@ -2,10 +2,38 @@
 element-wise ops, and what it costs.
 
 A discriminated union on ``kind``. Every on-accelerator unit has a throughput
-(``lanes`` elements per cycle), a pipeline latency, an active power measured at
-a reference clock, and an area. Dynamic energy per element-operation is
-``power_mw / (lanes * reference_clock_ghz)`` pJ (mW / GHz = pJ): it does not
-change with the accelerator clock, while the power does.
+(``lanes`` element-operations per accelerator cycle), a pipeline latency, an
+active power measured at a reference clock and a technology node, and an area.
+
+Clock. Dynamic power is ``C V^2 f``: at a fixed supply voltage it is
+proportional to the clock, so the energy of one element-operation,
+``power_mw / (lanes * reference_clock_ghz)`` pJ (mW / GHz = pJ), does not depend
+on the clock. On an accelerator clocked at ``f`` GHz a unit therefore draws
+``power_mw_at(f) = energy_pj_per_element * lanes * f`` mW (``power_mw`` at
+``f = reference_clock_ghz``) and processes ``lanes * f`` G element-operations per
+second. Assumed: the unit meets the accelerator's clock (pipelined deep enough)
+at the same voltage; leakage is in the accelerator's ``energy.static_power_mw``.
+The softmax units' published figures are at 100 MHz (REFERENCE.md section 2),
+so at Gemmini's 1 GHz they draw 10x their printed power at the same pJ/element.
+
+Technology. ``technology_nm`` is the node at which ``power_mw`` and
+``area_mm2`` were obtained (45 nm for every default: the softmax units were
+synthesised with Nangate 45 nm, the others are built from Horowitz's 45 nm
+energies). If the accelerator spec states another node (``Accelerator.
+technology_nm``), the unit's figures are scaled to it to first order:
+
+* energy per operation (so power at a given clock) ~ ``(node / technology_nm) ** 1``
+  (:data:`ENERGY_NODE_EXPONENT`): switched capacitance shrinks with feature
+  size while the supply voltage has stayed near 0.8-1 V since ~90 nm (the end
+  of Dennard's constant-field scaling, where V would also shrink and energy
+  would go as node^3, :data:`DENNARD_ENERGY_EXPONENT`);
+* area ~ ``(node / technology_nm) ** 2`` (:data:`AREA_NODE_EXPONENT`): both
+  dimensions shrink with the feature size (ideal; SRAM and wiring shrink less).
+
+Both are coarse; for real numbers from 180 nm to 7 nm use published
+device-scaling tables (e.g. Stillmaker & Baas, Integration 2017) and state
+the unit's own figures at the target node instead (set its ``technology_nm``).
+With no node on the accelerator (the default), units are used as stated.
 
 The functional (accuracy) model of each kind lives in ``accelmodel.numerics``;
 this module only describes the hardware.
@@ -33,17 +61,40 @@ class CpuOffload(Frozen):
         return False
 
 
+REFERENCE_NODE_NM = 45.0
+"""Node of every default unit figure (Nangate 45 nm synthesis; Horowitz 45 nm energies)."""
+ENERGY_NODE_EXPONENT = 1.0
+"""Energy per operation ~ node^1 (constant supply voltage, capacitance ~ feature size)."""
+DENNARD_ENERGY_EXPONENT = 3.0
+"""For comparison: constant-field (Dennard) scaling, C ~ node and V ~ node, so C V^2 ~ node^3."""
+AREA_NODE_EXPONENT = 2.0
+"""Area ~ node^2 (both dimensions shrink with the feature size)."""
+
+
+def node_scaling(from_nm: float, to_nm: float | None) -> tuple[float, float]:
+    """(energy factor, area factor) that take a figure stated at ``from_nm`` to ``to_nm``
+    (None = no scaling): ``(to/from) ** ENERGY_NODE_EXPONENT``, ``(to/from) ** AREA_NODE_EXPONENT``."""
+    if to_nm is None or to_nm == from_nm:
+        return 1.0, 1.0
+    if to_nm <= 0 or from_nm <= 0:
+        raise ValueError(f"technology node must be positive (got {from_nm} -> {to_nm} nm)")
+    r = to_nm / from_nm
+    return r ** ENERGY_NODE_EXPONENT, r ** AREA_NODE_EXPONENT
+
+
 class _AccelUnit(Frozen):
     lanes: PositiveInt = 16
-    """Elements processed per accelerator cycle (the SFU width)."""
+    """Element-operations processed per accelerator cycle (the SFU width)."""
     latency_cycles: NonNegativeInt = 8
     """Pipeline latency in cycles, paid once per op (fill)."""
     power_mw: PositiveFloat = 50.0
-    """Active power in mW at ``reference_clock_ghz``."""
+    """Active power in mW at ``reference_clock_ghz`` and ``technology_nm``."""
     reference_clock_ghz: PositiveFloat = 1.0
     """Clock at which ``power_mw`` was measured, GHz."""
+    technology_nm: PositiveFloat = REFERENCE_NODE_NM
+    """Process node at which ``power_mw`` and ``area_mm2`` were measured, nm."""
     area_mm2: NonNegativeFloat = 0.0
-    """Silicon area in mm^2 (0 = not given)."""
+    """Silicon area in mm^2 at ``technology_nm`` (0 = not given)."""
 
     @property
     def on_accelerator(self) -> bool:
@@ -51,8 +102,32 @@ class _AccelUnit(Frozen):
 
     @property
     def energy_pj_per_element(self) -> float:
-        """Dynamic energy per element-operation, pJ."""
+        """Dynamic energy per element-operation at ``technology_nm``, pJ (clock-independent)."""
         return self.power_mw / (self.lanes * self.reference_clock_ghz)
+
+    @property
+    def elements_per_cycle(self) -> int:
+        """Throughput in element-operations per accelerator cycle (= ``lanes``)."""
+        return self.lanes
+
+    def energy_pj_per_element_at(self, technology_nm: float | None = None) -> float:
+        """Energy per element-operation at another node (None = as stated), pJ."""
+        return self.energy_pj_per_element * node_scaling(self.technology_nm, technology_nm)[0]
+
+    def power_mw_at(self, clock_ghz: float, technology_nm: float | None = None) -> float:
+        """Active power when clocked at ``clock_ghz`` (at ``technology_nm``; None = as stated), mW.
+        Linear in the clock: ``energy_pj_per_element_at(node) * lanes * clock_ghz``."""
+        if clock_ghz <= 0:
+            raise ValueError(f"clock_ghz must be positive (got {clock_ghz})")
+        return self.energy_pj_per_element_at(technology_nm) * self.lanes * clock_ghz
+
+    def area_mm2_at(self, technology_nm: float | None = None) -> float:
+        """Area at another node (None = as stated), mm^2."""
+        return self.area_mm2 * node_scaling(self.technology_nm, technology_nm)[1]
+
+    def throughput_per_s(self, clock_ghz: float) -> float:
+        """Element-operations per second at ``clock_ghz``: ``lanes * clock``."""
+        return self.lanes * clock_ghz * 1e9
 
 
 class ExactUnit(_AccelUnit):
@@ -92,11 +167,12 @@ class LutUnit(_AccelUnit):
     """Default: LUT softmax unit, 45 nm at 100 MHz (Kim & Chung; REFERENCE.md section 2)."""
     reference_clock_ghz: PositiveFloat = 0.1
     area_mm2: NonNegativeFloat = 0.2
-    """Default: the LUT softmax unit's printed area (REFERENCE.md section 2)."""
+    """Default: the LUT softmax unit's printed area (REFERENCE.md section 2; the source labels the
+    column um^2, implausible for a 45 nm softmax unit, so it is read as mm^2)."""
 
     @property
     def table_bytes(self) -> float:
-        """Memory of one table, bytes."""
+        """Memory of one table, bytes: ``entries * entry_bits / 8``."""
         return self.entries * self.entry_bits / 8.0
 
 

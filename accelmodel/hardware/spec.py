@@ -151,6 +151,11 @@ class Accelerator(Frozen):
     """Label used in reports."""
     clock_ghz: PositiveFloat = 1.0
     """Accelerator clock, GHz."""
+    technology_nm: Optional[PositiveFloat] = None
+    """Process node of the design, nm. If set, nonlinear units whose figures are stated at
+    another node (their ``technology_nm``) are scaled to it to first order (energy ~ node,
+    area ~ node^2; see ``hardware/nonlinear.py``). null (default): units are used as stated.
+    The energy table and DRAM energy are taken as given (their ``source`` names their node)."""
     array: ArraySpec = Field(default_factory=ArraySpec)
     scratchpad_kib: PositiveFloat = 256
     """Scratchpad (inputs and weights) capacity, KiB."""

@@ -56,7 +56,10 @@ strips; cost R + C + K_eff - 2 with K_eff the length of the strip's K-stream:
   OS *empty folds*. ``compact_k`` is ignored (OS compacts by nature).
 
 MACs: ``dense_macs`` = M*K*N; ``nonzero_macs`` = M * (kept weights), the MACs a
-``gate_zero_macs`` array spends dynamic energy on.
+``gate_zero_macs`` array spends dynamic energy on. ``work_fraction`` =
+depth_sum / dense depth_sum (WS: folds x R; OS: strips x K) is the share of the
+dense array work that still runs: the cost model scales executed MACs and the
+array's operand reads by it.
 """
 
 from __future__ import annotations
@@ -184,6 +187,21 @@ class SparseFoldStats:
         """WS: mean weight rows per fold run (<= R); OS: mean K-stream length per
         fold run (<= K). 0 if nothing runs."""
         return self.depth_sum / self.active_units if self.active_units else 0.0
+
+    @property
+    def dense_depth_sum(self) -> int:
+        """``depth_sum`` of the dense matmul: WS dense_folds x R; OS strips x K."""
+        if self.dataflow == "WS":
+            return self.dense_folds * self.rows
+        return ceil_div(self.n, self.cols) * self.k
+
+    @property
+    def work_fraction(self) -> float:
+        """depth_sum / dense_depth_sum: the share of the dense array work (weight
+        rows loaded x folds, or K-stream x strips) that still runs; scales the
+        MACs the array executes and the operands it streams (1 = nothing skipped)."""
+        d = self.dense_depth_sum
+        return self.depth_sum / d if d else 0.0
 
     @property
     def speedup(self) -> float:

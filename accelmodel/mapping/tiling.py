@@ -98,41 +98,91 @@ class Mapping:
         return self.steady_cycles + self.prologue_cycles
 
 
-def candidate_table(m: int, k: int, n: int, hw: Accelerator, weight_operand: bool = True) -> dict[str, np.ndarray]:
+def table_key(hw: Accelerator) -> tuple:
+    """The fields of ``hw`` that :func:`candidate_table` with ``fit_buffers=False``
+    depends on, apart from :func:`memory_rates` (which only set ``local_cyc``,
+    ``dram_cyc`` and ``prologue``). Designs with equal keys share one candidate
+    table; sweeps use this to search many designs at once. Keep in sync with
+    :func:`candidate_table`."""
+    dt = hw.dtypes
+    return (hw.array.rows, hw.array.cols, hw.array.dataflow, dt.input_bytes, dt.weight_bytes, dt.output_bytes,
+            dt.accumulator_bytes, hw.tiling, None if hw.l2 is None else hw.l2.size_kib)
+
+
+def memory_rates(hw: Accelerator) -> tuple[float, float, float]:
+    """(local bytes per cycle, DRAM bytes per cycle, non-overlapped memory latency
+    in cycles) that turn a candidate's bytes into cycles."""
+    latency = hw.dram.latency_ns * hw.clock_ghz + (hw.l2.latency_cycles if hw.l2 is not None else 0.0)
+    return hw.local_bytes_per_cycle, hw.dram_bytes_per_cycle, latency
+
+
+def candidate_times(local, dram, io, local_bpc, dram_bpc, latency):
+    """(local_cyc, dram_cyc, prologue) from bytes moved (``local``, ``dram``), the
+    first fold's operands plus the last fold's outputs (``io``) and the rates.
+    Works element-wise on numpy arrays (broadcast), e.g. many designs x candidates."""
+    return local / local_bpc, dram / dram_bpc, io / np.minimum(local_bpc, dram_bpc) + latency
+
+
+def tile_sizes(m: int, k: int, n: int, hw: Accelerator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Candidate tile sizes for M, K and N (the ``square`` policy shares one list
+    between M and N, so square output tiles exist)."""
+    R, C = hw.array.rows, hw.array.cols
+    cm, ck, cn = tile_candidates(m, R), tile_candidates(k, R), tile_candidates(n, C)
+    if hw.tiling == "square":
+        both = np.union1d(cm, cn)
+        cm, cn = np.unique(np.minimum(both, m)), np.unique(np.minimum(both, n))
+    return cm, ck, cn
+
+
+def no_fit_error(m: int, k: int, n: int, hw: Accelerator, weight_operand: bool = True) -> MappingError:
+    """The error for a matmul no tile of which fits the buffers: which buffer and
+    what the smallest tile needs."""
+    dt = hw.dtypes
+    ib, ab = dt.input_bytes, dt.accumulator_bytes
+    wb = dt.weight_bytes if weight_operand else dt.input_bytes
+    cm, ck, cn = tile_sizes(m, k, n, hw)
+    mt0, kt0, nt0 = cm.min(), ck.min(), cn.min()
+    need_s = (mt0 * kt0 * ib + kt0 * nt0 * wb) * (2 if hw.double_buffered else 1) / 1024
+    need_a = mt0 * nt0 * ab * (2 if hw.double_buffered else 1) / 1024
+    if need_s > hw.scratchpad_kib:
+        return MappingError(
+            f"scratchpad_kib: {hw.scratchpad_kib:g} KiB cannot hold the smallest tile of a {m}x{k}x{n} matmul "
+            f"({mt0}x{kt0} inputs + {kt0}x{nt0} weights{', double-buffered' if hw.double_buffered else ''}: "
+            f"needs {need_s:g} KiB)")
+    return MappingError(
+        f"accumulator_kib: {hw.accumulator_kib:g} KiB cannot hold the smallest {mt0}x{nt0} output tile of a "
+        f"{m}x{k}x{n} matmul (needs {need_a:g} KiB)")
+
+
+def candidate_table(m: int, k: int, n: int, hw: Accelerator, weight_operand: bool = True,
+                    fit_buffers: bool = True) -> dict[str, np.ndarray]:
     """All legal (Mt, Kt, Nt, order) for one instance, with their counts.
 
     ``weight_operand`` only selects the byte width of the second operand
     (weights vs activations). Raises :class:`MappingError` if nothing fits.
+    ``fit_buffers=False`` keeps tiles whatever the buffer capacities (their
+    needs are in ``spad_need`` and ``acc_need``, bytes), so that one table
+    serves designs that differ only in capacities and rates (see :func:`table_key`).
     """
     R, C, df = hw.array.rows, hw.array.cols, hw.array.dataflow
     dt = hw.dtypes
     ib, ob, ab = dt.input_bytes, dt.output_bytes, dt.accumulator_bytes
     wb = dt.weight_bytes if weight_operand else dt.input_bytes
-    cm, ck, cn = tile_candidates(m, R), tile_candidates(k, R), tile_candidates(n, C)
+    cm, ck, cn = tile_sizes(m, k, n, hw)
     square = hw.tiling == "square"
-    if square:  # one size list for both output dimensions, so square tiles exist
-        both = np.union1d(cm, cn)
-        cm, cn = np.unique(np.minimum(both, m)), np.unique(np.minimum(both, n))
     MT, KT, NT = (a.ravel() for a in np.meshgrid(cm, ck, cn, indexing="ij"))
     spad = MT * KT * ib + KT * NT * wb
     acc = MT * NT * ab
-    ok = (spad <= hw.usable_scratchpad_bytes) & (acc <= hw.usable_accumulator_bytes)
+    if fit_buffers:
+        ok = (spad <= hw.usable_scratchpad_bytes) & (acc <= hw.usable_accumulator_bytes)
+    else:
+        ok = np.ones(MT.shape, dtype=bool)
     if square:
         # output tiles as square as the matrix allows (one side may be capped by its dimension)
         ok &= (MT == NT) | ((MT == m) & (NT > MT)) | ((NT == n) & (MT > NT))
     if not ok.any():
-        mt0, kt0, nt0 = cm.min(), ck.min(), cn.min()
-        need_s = (mt0 * kt0 * ib + kt0 * nt0 * wb) * (2 if hw.double_buffered else 1) / 1024
-        need_a = mt0 * nt0 * ab * (2 if hw.double_buffered else 1) / 1024
-        if need_s > hw.scratchpad_kib:
-            raise MappingError(
-                f"scratchpad_kib: {hw.scratchpad_kib:g} KiB cannot hold the smallest tile of a {m}x{k}x{n} matmul "
-                f"({mt0}x{kt0} inputs + {kt0}x{nt0} weights{', double-buffered' if hw.double_buffered else ''}: "
-                f"needs {need_s:g} KiB)")
-        raise MappingError(
-            f"accumulator_kib: {hw.accumulator_kib:g} KiB cannot hold the smallest {mt0}x{nt0} output tile of a "
-            f"{m}x{k}x{n} matmul (needs {need_a:g} KiB)")
-    MT, KT, NT = MT[ok], KT[ok], NT[ok]
+        raise no_fit_error(m, k, n, hw, weight_operand)
+    MT, KT, NT, spad, acc = MT[ok], KT[ok], NT[ok], spad[ok], acc[ok]
     MT = np.concatenate([MT, MT]); KT = np.concatenate([KT, KT]); NT = np.concatenate([NT, NT])
     n_half = len(MT) // 2
     order_nmk = np.arange(len(MT)) >= n_half
@@ -174,10 +224,6 @@ def candidate_table(m: int, k: int, n: int, hw: Accelerator, weight_operand: boo
         acc_rw = m * n * ab * 2 * Tk
     spad_bytes = m * k * ib * ceil_div(n, C) + w_spad_rd + x_reads + w_reads
 
-    local_bpc = hw.local_bytes_per_cycle
-    dram_bpc = hw.dram_bytes_per_cycle
-    local_cyc = local / local_bpc
-    dram_cyc = dram / dram_bpc
     # the DMA streams fold by fold: compute starts after the first fold's operands
     # arrive, and ends with the last fold's outputs leaving
     r, c = min(R, k), min(C, n)
@@ -187,13 +233,14 @@ def candidate_table(m: int, k: int, n: int, hw: Accelerator, weight_operand: boo
     else:
         first_in = np.minimum(R, m) * KT * ib + KT * c * wb
         last_out = np.full(MT.shape, min(R, m) * c * ob)
-    latency = hw.dram.latency_ns * hw.clock_ghz + (hw.l2.latency_cycles if hw.l2 is not None else 0.0)
-    prologue = (first_in + last_out) / min(local_bpc, dram_bpc) + latency
+    io = first_in + last_out
+    local_cyc, dram_cyc, prologue = candidate_times(local, dram, io, *memory_rates(hw))
     return dict(mt=MT, kt=KT, nt=NT, order_nmk=order_nmk, compute=compute, local=local.astype(float),
                 dram=dram.astype(float), l2=l2.astype(float), spad=spad_bytes.astype(float),
                 acc=np.broadcast_to(acc_rw, MT.shape).astype(float), local_cyc=local_cyc, dram_cyc=dram_cyc,
                 prologue=prologue, w_local=w_reads.astype(float), w_dram=w_dram.astype(float),
-                w_spad=(w_spad_rd + w_reads).astype(float))
+                w_spad=(w_spad_rd + w_reads).astype(float), io=io.astype(float),
+                spad_need=np.concatenate([spad, spad]).astype(float), acc_need=np.concatenate([acc, acc]).astype(float))
 
 
 TIME_TIE = 1e-9
@@ -202,19 +249,47 @@ round-off only, so more bandwidth can never pick a slower tiling); the
 least-energy one among them wins."""
 
 
+def energy_rates(hw: Accelerator) -> tuple[float, float, float, float]:
+    """(DRAM pJ/bit, L2, scratchpad and accumulator pJ/byte) that rank tied candidates."""
+    e = hw.energy
+    return hw.dram.energy_pj_per_bit, e.l2_pj_per_byte, e.scratchpad_pj_per_byte, e.accumulator_pj_per_byte
+
+
+def candidate_time(compute, local_cyc, dram_cyc, prologue):
+    """Cycles of a candidate: overlapped steady state plus the prologue (element-wise)."""
+    return np.maximum(np.maximum(compute, local_cyc), dram_cyc) + prologue
+
+
+def candidate_energy(table: dict[str, np.ndarray], dram_pj_per_bit, l2_pj, spad_pj, acc_pj):
+    """Memory energy of each candidate, pJ (element-wise; the rates may be columns of many designs)."""
+    return (table["dram"] * 8 * dram_pj_per_bit + table["l2"] * l2_pj
+            + table["spad"] * spad_pj + table["acc"] * acc_pj)
+
+
+def pick(time: np.ndarray, energy: np.ndarray, volume: np.ndarray, fit: np.ndarray | None = None):
+    """The ranking: least time (within ``TIME_TIE``), then least energy (within
+    ``TIME_TIE``), then the largest tile volume, then the first candidate.
+
+    1-D inputs give one index; 2-D inputs (designs x candidates, ``fit`` masking
+    the candidates each design can hold) give one index per row. A row where
+    nothing fits gets an arbitrary index: the caller must check ``fit.any(-1)``.
+    """
+    t = time if fit is None else np.where(fit, time, np.inf)
+    near = t <= t.min(axis=-1, keepdims=True) * (1 + TIME_TIE)
+    if fit is not None:
+        near &= fit
+    e = np.where(near, energy, np.inf)
+    near &= e <= e.min(axis=-1, keepdims=True) * (1 + TIME_TIE)
+    # still tied: the largest tiles (fewest DMA transfers and loop iterations)
+    return np.where(near, volume, -1).argmax(axis=-1)
+
+
 def choose(table: dict[str, np.ndarray], hw: Accelerator) -> int:
     """Index of the candidate with the least time (within ``TIME_TIE``), then the
     least energy, then the largest tile."""
-    time = np.maximum(np.maximum(table["compute"], table["local_cyc"]), table["dram_cyc"]) + table["prologue"]
-    e = hw.energy
-    energy = (table["dram"] * 8 * hw.dram.energy_pj_per_bit + table["l2"] * e.l2_pj_per_byte
-              + table["spad"] * e.scratchpad_pj_per_byte + table["acc"] * e.accumulator_pj_per_byte)
-    near = np.flatnonzero(time <= time.min() * (1 + TIME_TIE))
-    e_near = energy[near]
-    near = near[e_near <= e_near.min() * (1 + TIME_TIE)]
-    # still tied: the largest tiles (fewest DMA transfers and loop iterations)
-    volume = table["mt"][near] * table["kt"][near] * table["nt"][near]
-    return int(near[np.argmax(volume)])
+    time = candidate_time(table["compute"], table["local_cyc"], table["dram_cyc"], table["prologue"])
+    energy = candidate_energy(table, *energy_rates(hw))
+    return int(pick(time, energy, table["mt"] * table["kt"] * table["nt"]))
 
 
 def tile_matmul(m: int, k: int, n: int, hw: Accelerator, weight_operand: bool = True) -> Mapping:

@@ -87,10 +87,33 @@ def load_calibration(path: Union[str, Path, None] = None) -> dict[str, np.ndarra
         return {k: np.asarray(z[k], dtype=np.float64) for k in z.files if k != "seed"}
 
 
+_VECTOR_FUNCTIONS = ("softmax", "layernorm", "rmsnorm")
+
+
+def _checked(arr, function: str, where: str) -> np.ndarray:
+    """float64 samples, or SpecError saying what is wrong with their shape or values."""
+    try:
+        x = np.asarray(arr, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise SpecError(f"{where}: samples for {function} must be numeric (got dtype "
+                        f"{getattr(arr, 'dtype', type(arr).__name__)})") from None
+    if x.size == 0:
+        raise SpecError(f"{where}: samples for {function} are empty (shape {x.shape})")
+    if function in _VECTOR_FUNCTIONS and (x.ndim < 1 or x.shape[-1] < 2):
+        raise SpecError(f"{where}: {function} samples must be vectors along the last axis, at least 2 long "
+                        f"(got shape {x.shape})")
+    if not np.all(np.isfinite(x)):
+        raise SpecError(f"{where}: samples for {function} contain NaN or infinite values")
+    return x
+
+
 def load_samples(samples: Samples, function: str) -> np.ndarray:
     """Samples for ``function`` as float64: None = the bundled calibration set's array for it;
     an array; or a path to a ``.npy`` file or an ``.npz`` holding an array named after the
-    function or its group (``softmax`` / ``activation`` / ``norm``) or a single array."""
+    function or its group (``softmax`` / ``activation`` / ``norm``) or a single array.
+
+    SpecError (one line) if the file is missing or not a numpy array file, or if the array is
+    empty, not numeric, has NaN/inf, or (softmax and norms) is not vectors of length >= 2."""
     if function not in SAMPLE_KEYS:
         raise SpecError(f"function must be one of {sorted(SAMPLE_KEYS)} (got {function!r})")
     if samples is None:
@@ -99,21 +122,25 @@ def load_samples(samples: Samples, function: str) -> np.ndarray:
         p = Path(samples)
         if not p.is_file():
             raise SpecError(f"samples file not found: {p}")
-        loaded = np.load(p)
+        try:
+            loaded = np.load(p, allow_pickle=False)
+        except (ValueError, OSError, EOFError):  # not numpy's format, truncated, or pickled objects
+            raise SpecError(f"samples file {p.name}: not a readable .npy/.npz numpy array file") from None
         if isinstance(loaded, np.lib.npyio.NpzFile):
             with loaded as z:
-                for key in (function, SAMPLE_KEYS[function]):
-                    if key in z.files:
-                        return np.asarray(z[key], dtype=np.float64)
-                if len(z.files) == 1:
-                    return np.asarray(z[z.files[0]], dtype=np.float64)
-                raise SpecError(f"{p.name}: no array named {function!r} or {SAMPLE_KEYS[function]!r} "
-                                f"(has {', '.join(z.files)})")
-        return np.asarray(loaded, dtype=np.float64)
-    arr = np.asarray(samples, dtype=np.float64)
-    if arr.size == 0:
-        raise SpecError("samples: empty array")
-    return arr
+                try:
+                    for key in (function, SAMPLE_KEYS[function]):
+                        if key in z.files:
+                            return _checked(z[key], function, f"samples file {p.name}")
+                    if len(z.files) == 1:
+                        return _checked(z[z.files[0]], function, f"samples file {p.name}")
+                except ValueError as exc:  # e.g. an object array that needs pickle
+                    raise SpecError(f"samples file {p.name}: cannot read array ({str(exc).splitlines()[0]})") from None
+                names = " or ".join(repr(k) for k in dict.fromkeys((function, SAMPLE_KEYS[function])))
+                raise SpecError(f"samples file {p.name}: no array named {names} for {function} "
+                                f"(has {', '.join(z.files) or 'no arrays'})")
+        return _checked(loaded, function, f"samples file {p.name}")
+    return _checked(samples, function, "samples")
 
 
 class LutRange(NamedTuple):

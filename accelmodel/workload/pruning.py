@@ -178,6 +178,9 @@ class MatrixPruning(Frozen):
     @model_validator(mode="before")
     @classmethod
     def _nm_ratio(cls, data):
+        if isinstance(data, dict) and isinstance(data.get("pattern"), NM) and "ratio" not in data:
+            p = data["pattern"]
+            return {**data, "ratio": 1.0 - p.n / p.m}
         if isinstance(data, dict) and isinstance(data.get("pattern"), dict):
             p = data["pattern"]
             if p.get("kind") == "nm" and "ratio" not in data:

@@ -1,0 +1,64 @@
+"""``accelmodel sweep``: evaluate a design-space sweep and write its results to Parquet."""
+
+from __future__ import annotations
+
+import sys
+
+import pandas as pd
+
+from ..sweep import load_sweep, pareto_front, plan_sweep, run_sweep
+from .common import positive_int
+
+_SHOW = ("latency_s", "energy_j", "edp", "matmul_latency_s", "utilization", "tokens_per_s")
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("sweep", help="evaluate a design-space sweep (YAML spec) and write results to Parquet")
+    p.add_argument("spec", metavar="SPEC.yaml", help="sweep spec file, or a bundled sweep name (spad_acc, bert_big)")
+    p.add_argument("--out", metavar="PATH", help="results directory (a Parquet dataset: pandas.read_parquet(PATH)); "
+                                                 "without it the results are only printed")
+    p.add_argument("--jobs", type=positive_int("--jobs"), default=None,
+                   help="local worker processes (default: all cores)")
+    p.add_argument("--scheduler", metavar="ADDR", help="Dask scheduler address (tcp://host:8786): run there")
+    p.add_argument("--resume", action="store_true", help="skip points already written to --out")
+    p.add_argument("--chunk-size", type=positive_int("--chunk-size"), default=None,
+                   help="points per chunk (default: automatic, at most 2000)")
+    p.add_argument("--dry-run", action="store_true", help="sample and apply constraints, print the plan, stop")
+    p.add_argument("--no-accuracy", action="store_true", help="skip the nonlinear units' accuracy (max_rel_error)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar and no result table")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    spec = load_sweep(args.spec)
+    if args.dry_run:
+        print(plan_sweep(spec).describe())
+        return 0
+    try:
+        df = run_sweep(spec, args.out, jobs=args.jobs, scheduler=args.scheduler, resume=args.resume,
+                       chunk_size=args.chunk_size, progress=False if args.quiet else None,
+                       accuracy=not args.no_accuracy)
+    except KeyboardInterrupt:
+        if args.out:
+            print(f"accelmodel: interrupted; finished chunks are in {args.out}: rerun with --resume to continue",
+                  file=sys.stderr)
+        raise
+    info = df.attrs["sweep"]
+    print(info["summary"])
+    how = f"Dask at {args.scheduler}" if args.scheduler else f"{info['workers']} job{'s' if info['workers'] != 1 else ''}"
+    print(f"evaluated {info['evaluated']} design(s) in {info['seconds']:.2f} s "
+          f"({info['designs_per_s']:.0f} designs/s, {how}); {info['errors']} failed"
+          + (f"; {info['skipped']} already written" if info["skipped"] else ""))
+    if args.out:
+        print(f"results: {args.out} ({len(df)} rows; pandas.read_parquet to load)")
+    if args.quiet or df.empty:
+        return 0
+    cols = [*spec.columns, *_SHOW]
+    with pd.option_context("display.width", 200, "display.max_columns", 20, "display.float_format", "{:.4g}".format):
+        if len(df) <= 20:
+            print()
+            print(df[cols].to_string(index=False))
+        front = pareto_front(df, ["latency_s", "energy_j"])
+        print(f"\nPareto front (latency_s, energy_j): {len(front)} design(s)")
+        print(front[cols].head(15).to_string(index=False))
+    return 0

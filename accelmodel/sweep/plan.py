@@ -1,0 +1,432 @@
+"""Planning a sweep: draw the points, identify them, build and screen their designs.
+
+* :func:`sample_points` checks the axes (one-line errors naming the axis),
+  draws the points (grid, random or Latin hypercube) and gives each a stable id;
+* :class:`DesignBuilder` turns a point's updates into an :class:`Accelerator`
+  (``with_updates`` semantics, faster for many points on one base);
+* :func:`screen` builds and validates each point's design and workload and
+  applies the constraints, counting dropped points by reason;
+* :func:`plan_sweep` does both for a whole sweep without evaluating (a dry run).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Optional
+
+import numpy as np
+from pydantic import BaseModel, ValidationError
+
+from ..errors import AccelModelError, SpecError, format_validation_error
+from ..hardware.spec import Accelerator, with_updates
+from .spec import (WORKLOAD_FIELDS, WORKLOAD_PREFIX, SweepSpec, WorkloadPoint, _canonical, _is_scalar,
+                   design_metric)
+
+
+def _apply(data: dict, path: str, value: Any) -> None:
+    """One dotted update, exactly as :func:`~accelmodel.with_updates` applies it
+    (same errors), opening validated sub-models into mappings and copying
+    mappings on write (``data``'s own mappings are never changed in place)."""
+    keys = path.split(".")
+    node = data
+    for i, key in enumerate(keys[:-1]):
+        if not isinstance(node, dict) or key not in node:
+            raise SpecError(f"{path}: unknown field {'.'.join(keys[: i + 1])!r}")
+        if node[key] is None:
+            raise SpecError(f"{path}: {'.'.join(keys[: i + 1])!r} is null in the base spec")
+        child = node[key]
+        if isinstance(child, (BaseModel, dict)):
+            child = node[key] = dict(child)
+        node = child
+    if not isinstance(node, dict) or (keys[-1] not in node and keys[-1] != "kind"):
+        raise SpecError(f"{path}: unknown field {keys[-1]!r}")
+    if keys[-1] == "kind" and node.get("kind") != value:
+        node.clear()
+    node[keys[-1]] = value
+
+
+class DesignBuilder:
+    """:func:`~accelmodel.with_updates` for many points on one base, faster.
+
+    The base's fields stay validated sub-models; a point's updates are grouped
+    by top-level field, and each changed sub-model is validated once per
+    distinct set of updates and reused (pydantic does not re-validate model
+    instances), so a point costs little more than the top-level validators.
+    Same designs and same errors as ``with_updates`` (``tests/test_sweep.py``)."""
+
+    def __init__(self, base: Accelerator):
+        self.base = base
+        self._data = dict(base)
+        self._subs: dict[tuple, Any] = {}
+        self._adapters: dict[str, Any] = {}
+        self._json: dict[int, tuple[Any, str]] = {}
+
+    def _vkey(self, v: Any) -> tuple:
+        if _is_scalar(v):
+            return (type(v).__name__, v)
+        hit = self._json.get(id(v))
+        if hit is None or hit[0] is not v:
+            hit = self._json[id(v)] = (v, _canonical(v))
+        return ("json", hit[1])
+
+    def _adapter(self, top: str):
+        if top not in self._adapters:
+            from pydantic import TypeAdapter
+            fi = Accelerator.model_fields.get(top)
+            self._adapters[top] = TypeAdapter(fi.annotation) if fi is not None and not fi.metadata else None
+        return self._adapters[top]
+
+    def build(self, updates: dict[str, Any]) -> Accelerator:
+        if not updates:
+            return self.base
+        data = dict(self._data)
+        groups: dict[str, list[tuple[str, Any]]] = {}
+        for path, value in updates.items():
+            groups.setdefault(path.split(".", 1)[0], []).append((path, value))
+        for top, ups in groups.items():
+            if len(ups) == 1 and "." not in ups[0][0] and _is_scalar(ups[0][1]):
+                _apply(data, *ups[0])  # a top-level number or string: validated below
+                continue
+            key = (top, tuple((p, self._vkey(v)) for p, v in ups))
+            sub = self._subs.get(key)
+            if sub is None:
+                mini = {top: data.get(top)} if top in data else {}
+                for p, v in ups:
+                    _apply(mini, p, v)
+                adapter = self._adapter(top)
+                try:
+                    sub = adapter.validate_python(mini[top]) if adapter is not None else None
+                except ValidationError:
+                    sub = None
+                if sub is None:  # let the whole spec's validation say what is wrong, as with_updates does
+                    data[top] = mini[top]
+                    continue
+                self._subs[key] = sub
+            data[top] = sub
+        try:
+            return Accelerator.model_validate(data)
+        except ValidationError as exc:
+            raise SpecError(format_validation_error(exc)) from None
+
+
+def _pick(t: tuple, idx: list[int]) -> tuple:
+    if len(idx) == len(t):
+        return t
+    return tuple([t[i] for i in idx])
+
+
+class PointCodec:
+    """Turns a point (one choice per axis) into its updates and its id, caching
+    what each axis choice contributes (a sweep has few distinct choices per axis)."""
+
+    def __init__(self, spec: SweepSpec):
+        self.spec = spec
+        self._cache: list[dict] = [{} for _ in spec.axes]
+        self.hw_axes = [i for i, ax in enumerate(spec.axes) if not all(_is_workload_path(p) for p in ax.paths)]
+        self.wl_axes = [i for i, ax in enumerate(spec.axes) if any(_is_workload_path(p) for p in ax.paths)]
+
+    def _entry(self, i: int, choice) -> tuple[list, list, list]:
+        c = self._cache[i]
+        e = c.get(choice)
+        if e is None:
+            ax = self.spec.axes[i]
+            if ax.is_range:  # every draw is new: nothing to cache
+                return self._make(ax, choice)
+            e = c[choice] = self._make(ax, choice)
+        return e
+
+    @staticmethod
+    def _make(ax, choice) -> tuple[list, list, list]:
+        """(hardware updates, workload updates, id fragments) of one axis choice."""
+        hw, wl, frags = [], [], []
+        for p, v in zip(ax.paths, ax.components(choice)):
+            if p == WORKLOAD_PREFIX:
+                wl.extend(v.items())
+                frags.extend((f"{WORKLOAD_PREFIX}.{k}", _canonical(x)) for k, x in v.items())
+            elif p.startswith(WORKLOAD_PREFIX + "."):
+                wl.append((p[len(WORKLOAD_PREFIX) + 1:], v))
+                frags.append((p, _canonical(v)))
+            else:
+                hw.append((p, v))
+                frags.append((p, _canonical(v)))
+        return hw, wl, frags
+
+    def updates(self, choices: tuple) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(hardware updates, workload updates) of one point."""
+        hw: dict[str, Any] = {}
+        wl: dict[str, Any] = {}
+        for i, ch in enumerate(choices):
+            h, w, _ = self._entry(i, ch)
+            hw.update(h)
+            wl.update(w)
+        return hw, wl
+
+    def point_id(self, choices: tuple) -> str:
+        """Equals :func:`point_id` of the point's (path -> value) pairs."""
+        frags: dict[str, str] = {}
+        for i, ch in enumerate(choices):
+            frags.update(self._entry(i, ch)[2])
+        text = "{" + ",".join(f"{json.dumps(k)}:{frags[k]}" for k in sorted(frags)) + "}"
+        return hashlib.sha1(text.encode()).hexdigest()[:16]
+
+    def hw_key(self, choices: tuple) -> tuple:
+        return _pick(choices, self.hw_axes)
+
+    def wl_key(self, choices: tuple) -> tuple:
+        return _pick(choices, self.wl_axes)
+
+
+@dataclass
+class Screened:
+    """Points that survived :func:`screen`, with their designs and workloads."""
+
+    kept: list[int]
+    """Positions (in the screened list) of the points kept."""
+    hws: list[Accelerator]
+    wls: list[WorkloadPoint]
+    dropped: dict[str, int]
+    """Why points were dropped -> how many (each point counted once, under its first reason)."""
+
+
+@lru_cache(maxsize=64)
+def workload_ops(wl: WorkloadPoint) -> tuple:
+    """(config, ops in forward-pass order) of a workload, as ``simulate`` builds
+    them (memoised: a pure function of the frozen workload; raises what
+    ``build_graph`` raises)."""
+    from ..workload.config import load_workload
+    from ..workload.graph import build_graph, ops_in_order
+    cfg = load_workload(wl.model)
+    return cfg, tuple(ops_in_order(build_graph(cfg, wl.phase, wl.batch, wl.seq_len, wl.kv_len)))
+
+
+def _workload_error(wl: WorkloadPoint) -> Optional[str]:
+    """Why a workload cannot run (None if it can)."""
+    try:
+        workload_ops(wl)
+    except AccelModelError as exc:
+        return str(exc)
+    return None
+
+
+def screen(spec: SweepSpec, choices: list[tuple], codec: PointCodec | None = None,
+           builder: DesignBuilder | None = None) -> Screened:
+    """Build and validate each point's design and workload and apply the
+    constraints. A design the spec rejects (e.g. more banks than bytes) or a
+    workload that cannot run (decode on an encoder) is dropped with its reason,
+    like a point outside a constraint."""
+    codec = codec or PointCodec(spec)
+    builder = builder or DesignBuilder(spec.base)
+    hw_cache: dict[tuple, Any] = {}
+    wl_cache: dict[tuple, Any] = {}
+    out = Screened([], [], [], {})
+
+    def drop(why: str) -> None:
+        out.dropped[why] = out.dropped.get(why, 0) + 1
+
+    for j, ch in enumerate(choices):
+        hk = codec.hw_key(ch)
+        hw = hw_cache.get(hk)
+        if hw is None:
+            try:
+                hw = builder.build(codec.updates(ch)[0])
+            except SpecError as exc:
+                hw = exc
+            hw_cache[hk] = hw
+        if isinstance(hw, SpecError):
+            drop(f"invalid design: {hw}")
+            continue
+        wk = codec.wl_key(ch)
+        wl = wl_cache.get(wk)
+        if wl is None:
+            w = spec.workload_for(codec.updates(ch)[1])
+            wl = wl_cache[wk] = (w, _workload_error(w))
+        wl, err = wl
+        if err is not None:
+            drop(f"invalid workload: {err}")
+            continue
+        why = None
+        for c in spec.constraints:
+            v = design_metric(hw, wl, c.metric)
+            if v is None or (c.min is not None and v < c.min) or (c.max is not None and v > c.max):
+                why = f"constraint {c.label}"
+                break
+        if why is not None:
+            drop(why)
+            continue
+        out.kept.append(j)
+        out.hws.append(hw)
+        out.wls.append(wl)
+    return out
+
+
+@dataclass
+class Sampled:
+    """Every distinct point drawn from the axes, before screening."""
+
+    choices: list[tuple]
+    """Per point, one choice per axis (a value index, or a range value)."""
+    index: list[int]
+    """Position of each point in the sampled order (the ``point`` column)."""
+    point_ids: list[str]
+    n_sampled: int
+    dropped: dict[str, int]
+    """Repeated draws of random / LHS sampling -> how many."""
+
+
+def sample_points(spec: SweepSpec) -> Sampled:
+    """Check the axes (one-line errors naming the axis), draw the points, and
+    give each its stable id (:func:`point_id`); repeated draws are dropped."""
+    check_spec(spec)
+    drawn = _sample(spec)
+    codec = PointCodec(spec)
+    seen: set[str] = set()
+    choices, index, ids = [], [], []
+    for i, ch in enumerate(drawn):
+        pid = codec.point_id(ch)
+        if pid in seen:
+            continue
+        seen.add(pid)
+        choices.append(ch)
+        index.append(i)
+        ids.append(pid)
+    dups = len(drawn) - len(choices)
+    return Sampled(choices, index, ids, len(drawn), {"duplicate sample": dups} if dups else {})
+
+
+@dataclass
+class SweepPlan:
+    """The points a sweep evaluates, after sampling and screening (a dry run)."""
+
+    spec: SweepSpec
+    choices: list[tuple]
+    """Per kept point, one choice per axis."""
+    index: list[int]
+    """Position of each kept point in the sampled order (the ``point`` column)."""
+    point_ids: list[str]
+    n_sampled: int
+    dropped: dict[str, int] = field(default_factory=dict)
+    """Why points were dropped -> how many (each point counted once, under its first reason)."""
+
+    def __len__(self) -> int:
+        return len(self.choices)
+
+    @property
+    def n_dropped(self) -> int:
+        return sum(self.dropped.values())
+
+    def describe(self) -> str:
+        return describe(self.spec, self.n_sampled, len(self), self.dropped)
+
+
+def describe(spec: SweepSpec, n_sampled: int, n_kept: int, dropped: dict[str, int]) -> str:
+    """One line for the points, one per reason points were dropped."""
+    ax = " x ".join(f"{a.name} ({len(a.values) if a.values is not None else 'range'})" for a in spec.axes)
+    lines = [f"{spec.name}: {n_sampled} points ({spec.sampling.method} over {ax}); "
+             f"{n_kept} kept, {sum(dropped.values())} dropped"]
+    for why, n in dropped.items():
+        lines.append(f"  dropped {n}: {why}")
+    return "\n".join(lines)
+
+
+def _merge_counts(into: dict[str, int], more: dict[str, int]) -> dict[str, int]:
+    for k, v in more.items():
+        into[k] = into.get(k, 0) + v
+    return into
+
+
+def _sample(spec: SweepSpec) -> list[tuple]:
+    smp = spec.sampling
+    if smp.method == "grid":
+        return list(itertools.product(*(ax.grid_choices() for ax in spec.axes)))
+    rng = np.random.default_rng(smp.seed)
+    n = smp.n
+    cols = []
+    for ax in spec.axes:
+        if smp.method == "random":
+            u = rng.random(n)
+        else:  # Latin hypercube: one draw in each of n equal strata, strata shuffled per axis
+            u = (rng.permutation(n) + rng.random(n)) / n
+        cols.append(ax.sample_choices(u))
+    return list(zip(*cols))
+
+
+def check_spec(spec: SweepSpec) -> None:
+    """Every path and every value, alone on the base, must be valid, and every
+    constraint metric must exist: else a one-line error naming the axis (or
+    constraint)."""
+    base = spec.base
+    if spec.workload.pruning is not None and not spec.workload.pruning_path.is_file():
+        raise SpecError(f"workload.pruning: pruning plan not found: {spec.workload.pruning}")
+    for ax in spec.axes:
+        for p in ax.paths:
+            if p.startswith(WORKLOAD_PREFIX + "."):
+                f = p[len(WORKLOAD_PREFIX) + 1:]
+                if f not in WORKLOAD_FIELDS:
+                    raise SpecError(f"axis {ax.name}: unknown workload field {f!r} "
+                                    f"(fields: {', '.join(WORKLOAD_FIELDS)})")
+        choices = ax.grid_choices() if not ax.is_range else [ax._range_value(ax.min), ax._range_value(ax.max)]
+        for ch in choices:
+            comps = ax.components(ch)
+            hw_up = {p: v for p, v in zip(ax.paths, comps) if not _is_workload_path(p)}
+            wl_up: dict[str, Any] = {}
+            for p, v in zip(ax.paths, comps):
+                if p == WORKLOAD_PREFIX:
+                    if not isinstance(v, dict):
+                        raise SpecError(f"axis {ax.name}: a workload value must be a mapping of workload fields, "
+                                        f"got {v!r}")
+                    wl_up.update(v)
+                elif p.startswith(WORKLOAD_PREFIX + "."):
+                    wl_up[p[len(WORKLOAD_PREFIX) + 1:]] = v
+            what = ax.labels[ch] if ax.labelled else (comps[0] if len(comps) == 1 else list(comps))
+            if hw_up:
+                try:
+                    with_updates(base, hw_up)
+                except SpecError as exc:
+                    # the value itself is wrong (its own field is named); an error elsewhere in the
+                    # spec may depend on other axes: screening drops those points with the reason
+                    loc = str(exc).split(": ", 1)[0]
+                    if any(p == loc or p.startswith(loc + ".") or loc.startswith(p + ".") for p in hw_up):
+                        raise SpecError(f"axis {ax.name}: value {what!r}: {exc}") from None
+            if wl_up:
+                try:
+                    wl = spec.workload_for(wl_up)
+                except ValidationError as exc:
+                    raise SpecError(f"axis {ax.name}: value {what!r}: workload."
+                                    f"{format_validation_error(exc)}") from None
+                if "model" in wl_up:
+                    from ..workload.config import load_workload
+                    try:
+                        load_workload(wl.model)
+                    except SpecError as exc:
+                        raise SpecError(f"axis {ax.name}: value {what!r}: {exc}") from None
+                if wl.pruning is not None and not wl.pruning_path.is_file():
+                    raise SpecError(f"axis {ax.name}: value {what!r}: pruning plan not found: {wl.pruning}")
+    for c in spec.constraints:
+        v = design_metric(spec.base, spec.workload, c.metric)
+        if v is None and not any(c.metric in ax.paths for ax in spec.axes):
+            raise SpecError(f"constraint {c.label}: the design has no {c.metric} (the spec gives none)")
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
+            raise SpecError(f"constraint {c.label}: {c.metric} is not a number ({v!r})")
+
+
+def _is_workload_path(p: str) -> bool:
+    return p == WORKLOAD_PREFIX or p.startswith(WORKLOAD_PREFIX + ".")
+
+
+def plan_sweep(spec: SweepSpec, chunk: int = 2000) -> SweepPlan:
+    """Sample every point and screen it (build and validate its design, apply
+    the constraints) without evaluating anything: what a dry run reports."""
+    smp = sample_points(spec)
+    codec, builder = PointCodec(spec), DesignBuilder(spec.base)
+    dropped = dict(smp.dropped)
+    keep: list[int] = []
+    for a in range(0, len(smp.choices), chunk):
+        sc = screen(spec, smp.choices[a:a + chunk], codec, builder)
+        keep.extend(a + j for j in sc.kept)
+        _merge_counts(dropped, sc.dropped)
+    return SweepPlan(spec=spec, choices=[smp.choices[i] for i in keep], index=[smp.index[i] for i in keep],
+                     point_ids=[smp.point_ids[i] for i in keep], n_sampled=smp.n_sampled, dropped=dropped)

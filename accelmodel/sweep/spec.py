@@ -1,0 +1,549 @@
+"""What a sweep is: a base design, a workload, axes, a sampling method and constraints.
+
+A sweep spec is YAML (``hw_configs/sweeps/*.yaml``) or Python::
+
+    name: spad_acc
+    base: gemmini_default                  # bundled hw config, a path (relative to this file) or a mapping
+    workload: {model: bert-base, phase: prefill, batch: 1, seq_len: 512}
+    axes:
+      scratchpad_kib: [64, 128, 256]       # dotted path -> values
+      dram.bandwidth_gbps: {min: 8, max: 128, log: true, num: 5}   # a range (num: grid points)
+      nonlinear.softmax:                   # mapping values need labels: label -> value
+        values: {cpu: {kind: cpu_offload}, ibert: {kind: ibert}}
+      array:                               # several paths moving together (zipped): a name, paths, tuples
+        paths: [array.rows, array.cols]
+        values: [[16, 16], [32, 32]]
+      workload.seq_len: [128, 512]         # workload fields: model, phase, batch, seq_len, kv_len, pruning
+    sampling: grid                         # or {method: random | lhs, n: 1000, seed: 0}
+    constraints:
+      - {metric: sram_kib, max: 2560}      # any spec field or property (dotted), or a design metric
+      - {metric: array.pes, min: 256}
+
+Every point of the sweep is a set of values, one per axis; applied to the base
+with :func:`accelmodel.with_updates` semantics (a dict value replaces the
+sub-spec; changing a ``kind`` starts from that kind's defaults). Points are
+identified by a stable hash of their (path, value) pairs (:func:`point_id`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from pathlib import Path
+from typing import Any, Callable, Literal, Optional
+
+import numpy as np
+import yaml
+from pydantic import NonNegativeInt, PositiveInt, ValidationError, model_validator
+
+from ..errors import SpecError, format_validation_error
+from ..hardware.base import Frozen
+from ..hardware.spec import Accelerator, load_accelerator
+from ..paths import bundled_dir
+
+WORKLOAD_PREFIX = "workload"
+
+
+class WorkloadPoint(Frozen):
+    """One workload of a sweep: what :func:`accelmodel.simulate` runs."""
+
+    model: str = "bert-base"
+    """Preset name (``bert-base``, ``llama3-8b``, ...), workload YAML or HF ``config.json`` path."""
+    phase: Literal["prefill", "decode"] = "prefill"
+    batch: PositiveInt = 1
+    """Sequences per pass."""
+    seq_len: PositiveInt = 512
+    """Prefill tokens per sequence."""
+    kv_len: NonNegativeInt = 0
+    """Decode: tokens already in the KV cache."""
+    pruning: Optional[str] = None
+    """Pruning plan: a bundled plan name (``head_25``) or a YAML path. Pruned points are
+    evaluated one by one through :func:`accelmodel.simulate` (no fast path)."""
+
+    @property
+    def pruning_path(self) -> Optional[Path]:
+        """The pruning plan file (a bundled plan for a bare name), or None."""
+        if self.pruning is None:
+            return None
+        s = self.pruning
+        if "/" not in s and not s.endswith((".yaml", ".yml")):
+            cand = bundled_dir("workloads") / "pruning" / f"{s}.yaml"
+            if cand.is_file():
+                return cand
+        return Path(s)
+
+    @property
+    def label(self) -> str:
+        what = f"s{self.seq_len}" if self.phase == "prefill" else f"kv{self.kv_len}"
+        tail = f"/{Path(self.pruning).stem}" if self.pruning else ""
+        return f"{Path(self.model).stem}/{self.phase}/b{self.batch}/{what}{tail}"
+
+
+WORKLOAD_FIELDS = tuple(WorkloadPoint.model_fields)
+
+
+def _is_scalar(v: Any) -> bool:
+    return v is None or isinstance(v, (bool, int, float, str))
+
+
+class Axis(Frozen):
+    """One dimension of the design space: one dotted path (or several moving
+    together) and its values (a list, or a numeric range)."""
+
+    name: str
+    """Column name for a labelled axis (default: the path, or the paths joined with '+')."""
+    paths: tuple[str, ...]
+    """Dotted paths into the hardware spec (``array.rows``) or ``workload.<field>``."""
+    values: Optional[tuple[Any, ...]] = None
+    """Explicit values; for several paths, one list per value with a component per path."""
+    labels: Optional[tuple[str, ...]] = None
+    """Names of the values (required when values are mappings); the result column holds the label."""
+    min: Optional[float] = None
+    """Lower end of a numeric range (single path only)."""
+    max: Optional[float] = None
+    """Upper end of a numeric range."""
+    log: bool = False
+    """Sample the range uniformly in log space (grid: geometric spacing)."""
+    integer: bool = False
+    """Round range values to integers."""
+    num: Optional[PositiveInt] = None
+    """Grid points of a range (grid sampling only; random and LHS sample the range)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _normalise(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        d = dict(data)
+        if "path" in d:
+            if "paths" in d:
+                raise ValueError("give 'path' or 'paths', not both")
+            p = d.pop("path")
+            d["paths"] = [p] if isinstance(p, str) else p
+        if isinstance(d.get("paths"), str):
+            d["paths"] = [d["paths"]]
+        vals = d.get("values")
+        if isinstance(vals, dict):
+            if d.get("labels") is not None:
+                raise ValueError("values given as a mapping already carry their labels")
+            d["labels"] = [str(k) for k in vals]
+            d["values"] = list(vals.values())
+        if "name" not in d and d.get("paths"):
+            d["name"] = "+".join(d["paths"])
+        return d
+
+    @model_validator(mode="after")
+    def _check(self) -> "Axis":
+        nm = self.name
+        if not self.paths:
+            raise ValueError(f"axis {nm}: needs at least one path")
+        for p in self.paths:
+            if not isinstance(p, str) or not p or any(not k for k in p.split(".")):
+                raise ValueError(f"axis {nm}: bad path {p!r}")
+        if len(set(self.paths)) != len(self.paths):
+            raise ValueError(f"axis {nm}: a path is repeated")
+        is_range = self.min is not None or self.max is not None
+        if self.values is None and not is_range:
+            raise ValueError(f"axis {nm}: give values or a range (min, max)")
+        if self.values is not None:
+            if is_range or self.num is not None or self.log or self.integer:
+                raise ValueError(f"axis {nm}: give values or a range (min, max, log, integer, num), not both")
+            if len(self.values) == 0:
+                raise ValueError(f"axis {nm}: no values")
+            if len(self.paths) > 1:
+                for v in self.values:
+                    if not isinstance(v, (list, tuple)) or len(v) != len(self.paths):
+                        raise ValueError(f"axis {nm}: each value must be a list of {len(self.paths)} components "
+                                         f"(one per path), got {v!r}")
+            if self.labels is not None:
+                if len(self.labels) != len(self.values):
+                    raise ValueError(f"axis {nm}: {len(self.labels)} labels for {len(self.values)} values")
+                if len(set(self.labels)) != len(self.labels):
+                    raise ValueError(f"axis {nm}: labels must be unique")
+            else:
+                for v in self.values:
+                    comps = v if len(self.paths) > 1 else (v,)
+                    if not all(_is_scalar(c) for c in comps):
+                        raise ValueError(f"axis {nm}: value {v!r} is not a number or string; give the values "
+                                         f"as a mapping of labels to values")
+                keys = [_canonical(v) for v in self.values]
+                if len(set(keys)) != len(keys):
+                    raise ValueError(f"axis {nm}: repeated value")
+        else:
+            if len(self.paths) != 1:
+                raise ValueError(f"axis {nm}: a range needs exactly one path")
+            if self.min is None or self.max is None:
+                raise ValueError(f"axis {nm}: a range needs both min and max")
+            if not (math.isfinite(self.min) and math.isfinite(self.max)) or self.min > self.max:
+                raise ValueError(f"axis {nm}: need finite min <= max (got {self.min}, {self.max})")
+            if self.log and self.min <= 0:
+                raise ValueError(f"axis {nm}: a log range needs min > 0")
+            if self.labels is not None:
+                raise ValueError(f"axis {nm}: labels need explicit values")
+        return self
+
+    # ---- values -----------------------------------------------------------
+    @property
+    def is_range(self) -> bool:
+        return self.values is None
+
+    @property
+    def labelled(self) -> bool:
+        return self.labels is not None
+
+    def grid_choices(self) -> list:
+        """Choices of a grid: value indices, or range values (``num`` of them)."""
+        if not self.is_range:
+            return list(range(len(self.values)))
+        if self.num is None:
+            raise SpecError(f"axis {self.name}: grid sampling needs 'num' (grid points) for a range, "
+                            f"or explicit values")
+        if self.num == 1:
+            pts = np.array([self.min])
+        elif self.log:
+            pts = np.geomspace(self.min, self.max, self.num)
+        else:
+            pts = np.linspace(self.min, self.max, self.num)
+        out = [self._range_value(float(x)) for x in pts]
+        return list(dict.fromkeys(out))  # integer rounding may merge points
+
+    def _range_value(self, x: float):
+        if self.integer:
+            return int(round(x))
+        return float(x)
+
+    def sample_choices(self, u: np.ndarray) -> list:
+        """Choices for uniform numbers ``u`` in [0, 1)."""
+        if not self.is_range:
+            idx = np.minimum((u * len(self.values)).astype(int), len(self.values) - 1)
+            return [int(i) for i in idx]
+        if self.log:
+            lo, hi = math.log(self.min), math.log(self.max)
+            xs = np.exp(lo + u * (hi - lo))
+        else:
+            xs = self.min + u * (self.max - self.min)
+        xs = np.clip(xs, self.min, self.max)
+        return [self._range_value(float(x)) for x in xs]
+
+    def components(self, choice) -> tuple:
+        """The value of each path for a choice (an index for explicit values, the value for a range)."""
+        if self.is_range:
+            return (choice,)
+        v = self.values[choice]
+        return tuple(v) if len(self.paths) > 1 else (v,)
+
+    def column_values(self, choice) -> tuple:
+        """What the result columns hold for a choice: the label, or the value per path."""
+        if self.labelled:
+            return (self.labels[choice],)
+        return self.components(choice)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (self.name,) if self.labelled else self.paths
+
+
+class Sampling(Frozen):
+    """How points are drawn from the axes."""
+
+    method: Literal["grid", "random", "lhs"] = "grid"
+    """``grid``: every combination; ``random``: independent uniform draws; ``lhs``: Latin hypercube."""
+    n: Optional[PositiveInt] = None
+    """Points to draw (random and lhs)."""
+    seed: int = 0
+    """Seed of the random generator (numpy PCG64)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_str(cls, data: Any) -> Any:
+        return {"method": data} if isinstance(data, str) else data
+
+    @model_validator(mode="after")
+    def _check(self) -> "Sampling":
+        if self.method == "grid" and self.n is not None:
+            raise ValueError("sampling.n: grid sampling takes every combination (no n)")
+        if self.method != "grid" and self.n is None:
+            raise ValueError(f"sampling.n: {self.method} sampling needs n (points to draw)")
+        return self
+
+
+class Constraint(Frozen):
+    """Keep only designs whose ``metric`` lies in [min, max]."""
+
+    metric: str
+    """A dotted spec field or property (``sram_kib``, ``array.pes``, ``dram.bandwidth_gbps``),
+    a design metric (``area_mm2``, ``nonlinear_area_mm2``, ``total_area_mm2``) or ``workload.<field>``."""
+    min: Optional[float] = None
+    max: Optional[float] = None
+
+    @model_validator(mode="after")
+    def _check(self) -> "Constraint":
+        if self.min is None and self.max is None:
+            raise ValueError(f"constraint {self.metric}: give min and/or max")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"constraint {self.metric}: min > max")
+        return self
+
+    @property
+    def label(self) -> str:
+        if self.min is not None and self.max is not None:
+            return f"{self.min:g} <= {self.metric} <= {self.max:g}"
+        if self.max is not None:
+            return f"{self.metric} <= {self.max:g}"
+        return f"{self.metric} >= {self.min:g}"
+
+
+def nonlinear_area_mm2(hw: Accelerator) -> float:
+    """Area of the on-accelerator nonlinear units (softmax, activation, norm,
+    element-wise slots; CPU offload adds none), at the spec's technology node."""
+    node = getattr(hw, "technology_nm", None)
+    total = 0.0
+    for slot in ("softmax", "activation", "norm", "elementwise"):
+        unit = getattr(hw.nonlinear, slot)
+        if unit.on_accelerator:
+            total += unit.area_mm2_at(node) if hasattr(unit, "area_mm2_at") else unit.area_mm2
+    return total
+
+
+DESIGN_METRICS: dict[str, Callable[[Accelerator], Optional[float]]] = {
+    "area_mm2": lambda hw: hw.area_mm2,
+    "nonlinear_area_mm2": nonlinear_area_mm2,
+    "total_area_mm2": lambda hw: None if hw.area_mm2 is None else hw.area_mm2 + nonlinear_area_mm2(hw),
+}
+"""Design metrics beyond the spec's own fields and properties (for constraints and columns)."""
+
+
+def design_metric(hw: Accelerator, workload: WorkloadPoint, metric: str):
+    """Value of a constraint metric for one design."""
+    if metric in DESIGN_METRICS:
+        return DESIGN_METRICS[metric](hw)
+    keys = metric.split(".")
+    obj: Any = hw
+    if keys[0] == WORKLOAD_PREFIX:
+        obj, keys = workload, keys[1:]
+    for k in keys:
+        if k.startswith("_") or not hasattr(obj, k):
+            raise SpecError(f"constraint {metric}: unknown metric (a spec field or property such as sram_kib, "
+                            f"array.pes, or one of {', '.join(DESIGN_METRICS)})")
+        obj = getattr(obj, k)
+    return obj
+
+
+class SweepSpec(Frozen):
+    """A whole sweep. Build it in Python or load it with :func:`load_sweep`."""
+
+    name: str = "sweep"
+    description: str = ""
+    base: Accelerator
+    """The design every point starts from."""
+    workload: WorkloadPoint = WorkloadPoint()
+    """The workload every point runs (workload axes change its fields)."""
+    axes: tuple[Axis, ...]
+    sampling: Sampling = Sampling()
+    constraints: tuple[Constraint, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _normalise(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        d = dict(data)
+        axes = d.get("axes")
+        if isinstance(axes, dict):
+            d["axes"] = [_axis_entry(k, v) for k, v in axes.items()]
+        elif isinstance(axes, (list, tuple)):
+            d["axes"] = list(axes)
+        wls = d.pop("workloads", None)
+        if wls is not None:
+            if isinstance(wls, dict):
+                labels, vals = [str(k) for k in wls], list(wls.values())
+            elif isinstance(wls, (list, tuple)):
+                vals = list(wls)
+                base_wl = d.get("workload") or {}
+                base_wl = base_wl.model_dump() if isinstance(base_wl, WorkloadPoint) else dict(base_wl)
+                labels = [WorkloadPoint.model_validate({**base_wl, **dict(v)}).label if isinstance(v, dict)
+                          else str(v) for v in vals]
+            else:
+                raise ValueError("workloads: a list of workloads or a mapping of labels to workloads")
+            d["axes"] = [dict(name="workload", paths=[WORKLOAD_PREFIX], values=vals, labels=labels),
+                         *(d.get("axes") or [])]
+        return d
+
+    @model_validator(mode="after")
+    def _check(self) -> "SweepSpec":
+        if not self.axes:
+            raise ValueError("axes: a sweep needs at least one axis")
+        seen: dict[str, str] = {}
+        for ax in self.axes:
+            for p in ax.paths:
+                if p in seen:
+                    raise ValueError(f"axes: path {p} is on two axes ({seen[p]} and {ax.name})")
+                seen[p] = ax.name
+        cols = [c for ax in self.axes for c in ax.columns]
+        if len(set(cols)) != len(cols):
+            raise ValueError("axes: two axes have the same column name; give them distinct names")
+        return self
+
+    # ---- helpers ----------------------------------------------------------
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Axis columns of the results, in order."""
+        return tuple(c for ax in self.axes for c in ax.columns)
+
+    def workload_for(self, wl_updates: dict[str, Any]) -> WorkloadPoint:
+        if not wl_updates:
+            return self.workload
+        return WorkloadPoint.model_validate({**self.workload.model_dump(), **wl_updates})
+
+    def fingerprint(self) -> str:
+        """Hash of what is not an axis (base spec and base workload): results written
+        under one fingerprint are not mixed with another's."""
+        from .. import __version__
+        return _hash({"base": self.base.model_dump(mode="json"), "workload": self.workload.model_dump(mode="json"),
+                      "accelmodel": __version__})[:16]
+
+
+def _axis_entry(key: str, v: Any) -> dict:
+    if isinstance(v, dict) and ("paths" in v or "path" in v):
+        return {"name": key, **v}
+    if isinstance(v, dict):
+        return {"paths": [key], **v}
+    if isinstance(v, (list, tuple)):
+        return {"paths": [key], "values": list(v)}
+    return {"paths": [key], "values": [v]}
+
+
+# ---------------------------------------------------------------------------
+# hashing
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (np.floating,)):
+        return float(v)
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    return v
+
+
+def _canonical(v: Any) -> str:
+    return json.dumps(_jsonable(v), sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def _hash(v: Any) -> str:
+    return hashlib.sha1(_canonical(v).encode()).hexdigest()
+
+
+def point_id(updates: dict[str, Any]) -> str:
+    """Stable id of a point: the first 16 hex digits of the SHA-1 of its
+    (path -> value) pairs as canonical JSON (keys sorted, no spaces)."""
+    return _hash(updates)[:16]
+
+
+# ---------------------------------------------------------------------------
+# loading
+
+def load_sweep(path_or_name: str | Path) -> SweepSpec:
+    """A sweep YAML file, or the name of a bundled one (``spad_acc``). Relative
+    paths inside it (base, workload model, pruning plan) are relative to the file."""
+    s = str(path_or_name)
+    p = Path(s)
+    if not p.is_file():
+        bundled = bundled_dir("hw_configs") / "sweeps" / (s if s.endswith((".yaml", ".yml")) else f"{s}.yaml")
+        if "/" not in s and bundled.is_file():
+            p = bundled
+        else:
+            known = ", ".join(sorted(q.stem for q in (bundled_dir("hw_configs") / "sweeps").glob("*.yaml")))
+            raise SpecError(f"sweep spec: no such file or bundled sweep {s!r} (bundled: {known})")
+    try:
+        data = yaml.safe_load(p.read_text())
+    except yaml.YAMLError as exc:
+        raise SpecError(f"sweep spec {p.name}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    if not isinstance(data, dict):
+        raise SpecError(f"sweep spec {p.name}: top level must be a mapping")
+    return sweep_from_dict(data, where=p.name, root=p.parent)
+
+
+def _resolve_base(base: Any, where: str, root: Path | None) -> Accelerator:
+    if isinstance(base, Accelerator):
+        return base
+    if isinstance(base, dict):
+        try:
+            return Accelerator.model_validate(base)
+        except ValidationError as exc:
+            raise SpecError(f"{where}: base: {format_validation_error(exc)}") from None
+    if isinstance(base, (str, Path)):
+        s = str(base)
+        cand = Path(s) if root is None or Path(s).is_absolute() else root / s
+        if cand.is_file():
+            return load_accelerator(cand)
+        bundled = bundled_dir("hw_configs") / (s if s.endswith((".yaml", ".yml")) else f"{s}.yaml")
+        if "/" not in s and bundled.is_file():
+            return load_accelerator(bundled)
+        raise SpecError(f"{where}: base: no such file or bundled hardware config {s!r}")
+    raise SpecError(f"{where}: base: a bundled config name, a path or a mapping of fields")
+
+
+def _resolve_file(value: Any, root: Path | None) -> Any:
+    """Paths in a sweep file are relative to it; bare names stay names (presets, bundled plans)."""
+    if not isinstance(value, str):
+        return value
+    if root is None or ("/" not in value and not value.endswith((".yaml", ".yml", ".json"))):
+        return value
+    p = Path(value)
+    return str(p if p.is_absolute() else (root / p).resolve())
+
+
+def _resolve_workload_dict(wl: dict, root: Path | None) -> dict:
+    out = dict(wl)
+    if "model" in out:
+        out["model"] = _resolve_file(out["model"], root)
+    if out.get("pruning") is not None:
+        out["pruning"] = _resolve_file(out["pruning"], root)
+    return out
+
+
+def sweep_from_dict(data: dict, where: str = "sweep spec", root: Path | None = None) -> SweepSpec:
+    """Validate a sweep given as plain data (what the YAML holds)."""
+    d = dict(data)
+    if "base" not in d:
+        raise SpecError(f"{where}: base: required field is missing (a hardware config name or path)")
+    d["base"] = _resolve_base(d["base"], where, root)
+    if isinstance(d.get("workload"), dict):
+        d["workload"] = _resolve_workload_dict(d["workload"], root)
+    elif isinstance(d.get("workload"), str):
+        d["workload"] = {"model": _resolve_file(d["workload"], root)}
+    if isinstance(d.get("workloads"), (list, dict)):
+        w = d["workloads"]
+        items = w.items() if isinstance(w, dict) else enumerate(w)
+        res = {k: _resolve_workload_dict(v, root) if isinstance(v, dict) else v for k, v in items}
+        d["workloads"] = res if isinstance(w, dict) else list(res.values())
+    axes = d.get("axes")
+    if isinstance(axes, dict):  # resolve workload file paths in axis values
+        for key in ("workload.model", "workload.pruning"):
+            if key in axes and isinstance(axes[key], list):
+                axes = {**axes, key: [_resolve_file(v, root) for v in axes[key]]}
+        d["axes"] = axes
+    try:
+        spec = SweepSpec.model_validate(d)
+    except ValidationError as exc:
+        raise SpecError(f"{where}: {format_validation_error(exc)}") from None
+    return spec
+
+
+def make_spec(base: Accelerator | str, workload: WorkloadPoint | dict | str | None, axes: dict | list,
+              sampling: Sampling | dict | str = "grid", constraints: list | tuple = (), name: str = "sweep") -> SweepSpec:
+    """A :class:`SweepSpec` from Python values (axes as ``{path: values}`` or a list of :class:`Axis`)."""
+    wl: Any = workload if workload is not None else WorkloadPoint()
+    if isinstance(wl, str):
+        wl = {"model": wl}
+    data = {"name": name, "base": _resolve_base(base, "sweep", None), "workload": wl,
+            "axes": axes if isinstance(axes, dict) else list(axes), "sampling": sampling,
+            "constraints": list(constraints)}
+    try:
+        return SweepSpec.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError(f"sweep: {format_validation_error(exc)}") from None
