@@ -1,7 +1,6 @@
 """Configs, presets, HF import and the op graph against closed forms."""
 
 import csv
-import json
 
 import pytest
 
@@ -47,7 +46,7 @@ def test_graph_macs_equal_closed_form(name, phase, seq, kv):
 
 
 def test_bert_base_macs_by_hand():
-    l, d, f, h = 512, 768, 3072, 12
+    l, d, f = 512, 768, 3072
     per_layer = 4 * l * d * d + 2 * l * d * f + 2 * l * l * d
     assert total_macs(build_graph(load_workload("bert-base"), "prefill", 1, 512)) == 12 * per_layer + d * d
 

@@ -13,7 +13,7 @@ from typing import Any, Literal, Optional
 import yaml
 from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, model_validator
 
-from .base import Frozen
+from .base import Frozen, read_yaml_mapping
 from .nonlinear import NonlinearAssignment
 from .sparsity import SparsitySupport
 
@@ -244,18 +244,40 @@ def load_accelerator(path: str | Path) -> Accelerator:
     from pydantic import ValidationError
 
     p = Path(path)
-    if not p.is_file():
-        raise SpecError(f"hardware spec: file not found: {p}")
-    try:
-        data = yaml.safe_load(p.read_text())
-    except yaml.YAMLError as exc:
-        raise SpecError(f"hardware spec {p.name}: not valid YAML ({str(exc).splitlines()[0]})") from None
-    if not isinstance(data, dict):
-        raise SpecError(f"hardware spec {p.name}: top level must be a mapping of fields")
+    data = read_yaml_mapping(p, "hardware spec")
     try:
         return Accelerator.model_validate(data)
     except ValidationError as exc:
         raise SpecError(f"hardware spec {p.name}: {format_validation_error(exc)}") from None
+
+
+def apply_update(data: dict, path: str, value: Any) -> None:
+    """Apply one dotted-path update (``"array.rows"``) to a spec mapping.
+
+    Sub-mappings (or validated sub-models) on the path are copied before they
+    are written, so ``data``'s own nested objects are never changed in place.
+    Setting a nonlinear unit's ``kind`` to a new kind starts from that kind's
+    defaults. Raises ``SpecError`` naming the path for an unknown field."""
+    from pydantic import BaseModel
+
+    from ..errors import SpecError
+
+    keys = path.split(".")
+    node = data
+    for i, key in enumerate(keys[:-1]):
+        if not isinstance(node, dict) or key not in node:
+            raise SpecError(f"{path}: unknown field {'.'.join(keys[: i + 1])!r}")
+        if node[key] is None:
+            raise SpecError(f"{path}: {'.'.join(keys[: i + 1])!r} is null in the base spec")
+        child = node[key]
+        if isinstance(child, (BaseModel, dict)):
+            child = node[key] = dict(child)
+        node = child
+    if not isinstance(node, dict) or (keys[-1] not in node and keys[-1] != "kind"):
+        raise SpecError(f"{path}: unknown field {keys[-1]!r}")
+    if keys[-1] == "kind" and node.get("kind") != value:
+        node.clear()  # switching a unit kind: start from that kind's defaults
+    node[keys[-1]] = value
 
 
 def with_updates(hw: Accelerator, updates: dict[str, Any]) -> Accelerator:
@@ -266,20 +288,7 @@ def with_updates(hw: Accelerator, updates: dict[str, Any]) -> Accelerator:
 
     data = hw.model_dump()
     for path, value in updates.items():
-        keys = path.split(".")
-        node = data
-        for i, key in enumerate(keys[:-1]):
-            if not isinstance(node, dict) or key not in node:
-                raise SpecError(f"{path}: unknown field {'.'.join(keys[: i + 1])!r}")
-            if node[key] is None:
-                raise SpecError(f"{path}: {'.'.join(keys[: i + 1])!r} is null in the base spec")
-            node = node[key]
-        if not isinstance(node, dict) or (keys[-1] not in node and keys[-1] != "kind"):
-            raise SpecError(f"{path}: unknown field {keys[-1]!r}")
-        if keys[-1] == "kind" and node.get("kind") != value:
-            # switching a unit kind: start from that kind's defaults
-            node.clear()
-        node[keys[-1]] = value
+        apply_update(data, path, value)
     try:
         return Accelerator.model_validate(data)
     except ValidationError as exc:

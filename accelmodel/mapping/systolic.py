@@ -63,8 +63,6 @@ def tiled_array_cycles(m, k, n, mt, kt, nt, rows, cols, dataflow: str):
     tm_full, m_rem = np.divmod(m, mt)
     tk_full, k_rem = np.divmod(k, kt)
     tn_full, n_rem = np.divmod(n, nt)
-    tk = tk_full + (k_rem > 0)
-    tn = tn_full + (n_rem > 0)
     tm = tm_full + (m_rem > 0)
     if dataflow == "WS":
         # folds over (K, N) are summed over K and N tiles; each M tile re-runs them

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 from functools import partial
-from typing import Callable, Iterable, Optional
+from typing import Callable, Iterable
 
 import numpy as np
 
@@ -34,7 +34,7 @@ from ..errors import SpecError
 from ..hardware.nonlinear import UNIT_KINDS, supports as hw_supports
 from . import activations as act
 from . import norms, softmax as sm
-from .calibration import SAMPLE_KEYS, Samples, load_samples
+from .calibration import Samples, load_samples
 
 FUNCTIONS = ("softmax", "gelu", "gelu_tanh", "silu", "relu", "layernorm", "rmsnorm")
 _ACT = ("gelu", "gelu_tanh", "silu", "relu")

@@ -37,7 +37,7 @@ import numpy as np
 
 from ..errors import SpecError
 from .lut import Interpolation, lut_eval, lut_table
-from .softmax import IEXP_POLY_BOUND, i_exp, ibert_scale, quantize_input
+from .softmax import i_exp, ibert_scale, quantize_input
 
 SQRT2 = math.sqrt(2.0)
 PUBLISHED_RANGES: dict[str, tuple[float, float]] = {

@@ -29,7 +29,7 @@ import numpy as np
 
 from ..errors import SpecError
 from ._data import data_dir, data_file
-from .activations import ACTIVATIONS, PUBLISHED_RANGES, activation, lut_range
+from .activations import ACTIVATIONS, activation, lut_range
 from .fixed_point import quantize_table
 from .lut import Interpolation, lut_eval
 

@@ -19,34 +19,12 @@ from functools import lru_cache
 from typing import Any, Optional
 
 import numpy as np
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from ..errors import AccelModelError, SpecError, format_validation_error
-from ..hardware.spec import Accelerator, with_updates
+from ..hardware.spec import Accelerator, apply_update as _apply, with_updates
 from .spec import (WORKLOAD_FIELDS, WORKLOAD_PREFIX, SweepSpec, WorkloadPoint, _canonical, _is_scalar,
                    design_metric)
-
-
-def _apply(data: dict, path: str, value: Any) -> None:
-    """One dotted update, exactly as :func:`~accelmodel.with_updates` applies it
-    (same errors), opening validated sub-models into mappings and copying
-    mappings on write (``data``'s own mappings are never changed in place)."""
-    keys = path.split(".")
-    node = data
-    for i, key in enumerate(keys[:-1]):
-        if not isinstance(node, dict) or key not in node:
-            raise SpecError(f"{path}: unknown field {'.'.join(keys[: i + 1])!r}")
-        if node[key] is None:
-            raise SpecError(f"{path}: {'.'.join(keys[: i + 1])!r} is null in the base spec")
-        child = node[key]
-        if isinstance(child, (BaseModel, dict)):
-            child = node[key] = dict(child)
-        node = child
-    if not isinstance(node, dict) or (keys[-1] not in node and keys[-1] != "kind"):
-        raise SpecError(f"{path}: unknown field {keys[-1]!r}")
-    if keys[-1] == "kind" and node.get("kind") != value:
-        node.clear()
-    node[keys[-1]] = value
 
 
 class DesignBuilder:

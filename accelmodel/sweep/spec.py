@@ -34,11 +34,10 @@ from pathlib import Path
 from typing import Any, Callable, Literal, Optional
 
 import numpy as np
-import yaml
 from pydantic import NonNegativeInt, PositiveInt, ValidationError, model_validator
 
 from ..errors import SpecError, format_validation_error
-from ..hardware.base import Frozen
+from ..hardware.base import Frozen, read_yaml_mapping
 from ..hardware.spec import Accelerator, load_accelerator
 from ..paths import bundled_dir
 
@@ -458,12 +457,7 @@ def load_sweep(path_or_name: str | Path) -> SweepSpec:
         else:
             known = ", ".join(sorted(q.stem for q in (bundled_dir("hw_configs") / "sweeps").glob("*.yaml")))
             raise SpecError(f"sweep spec: no such file or bundled sweep {s!r} (bundled: {known})")
-    try:
-        data = yaml.safe_load(p.read_text())
-    except yaml.YAMLError as exc:
-        raise SpecError(f"sweep spec {p.name}: not valid YAML ({str(exc).splitlines()[0]})") from None
-    if not isinstance(data, dict):
-        raise SpecError(f"sweep spec {p.name}: top level must be a mapping")
+    data = read_yaml_mapping(p, "sweep spec")
     return sweep_from_dict(data, where=p.name, root=p.parent)
 
 

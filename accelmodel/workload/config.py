@@ -9,11 +9,10 @@ import json
 from pathlib import Path
 from typing import Literal, Optional
 
-import yaml
 from pydantic import PositiveInt, ValidationError, model_validator
 
 from ..errors import SpecError, format_validation_error
-from ..hardware.base import Frozen
+from ..hardware.base import Frozen, read_yaml_mapping
 from ..paths import bundled_dir
 
 
@@ -162,20 +161,15 @@ def _validate(data: object, where: str) -> TransformerConfig:
 def load_config_file(path: str | Path) -> TransformerConfig:
     """A workload YAML (our fields) or a Hugging Face ``config.json``."""
     p = Path(path)
+    if p.suffix != ".json":
+        return _validate(read_yaml_mapping(p, "workload"), f"workload {p.name}")
     if not p.is_file():
         raise SpecError(f"workload: file not found: {p}")
-    text = p.read_text()
-    if p.suffix == ".json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise SpecError(f"workload {p.name}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
-        return from_hf_config(data, name=p.stem)
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise SpecError(f"workload {p.name}: not valid YAML ({str(exc).splitlines()[0]})") from None
-    return _validate(data, f"workload {p.name}")
+        data = json.loads(p.read_text())
+    except json.JSONDecodeError as exc:
+        raise SpecError(f"workload {p.name}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    return from_hf_config(data, name=p.stem)
 
 
 def load_workload(name_or_path: str | Path) -> TransformerConfig:

@@ -70,10 +70,10 @@ from typing import Annotated, Literal, Optional, Union
 
 import numpy as np
 import yaml
-from pydantic import Field, NonNegativeInt, PositiveInt, ValidationError, field_validator, model_validator
+from pydantic import Field, NonNegativeInt, PositiveInt, ValidationError, model_validator
 
 from accelmodel.errors import SpecError, format_validation_error
-from accelmodel.hardware.base import Frozen
+from accelmodel.hardware.base import Frozen, read_yaml_mapping
 
 MATRIX_NAMES: tuple[str, ...] = ("wq", "wk", "wv", "wqkv", "wo", "w_up", "w_gate", "w_down")
 ATTENTION_MATRICES: tuple[str, ...] = ("wq", "wk", "wv", "wqkv", "wo")
@@ -312,14 +312,7 @@ class PruningPlan(Frozen):
 def load_pruning_plan(path: str | Path) -> PruningPlan:
     """Read a pruning-plan YAML file. Raises SpecError with a one-line message."""
     p = Path(path)
-    if not p.is_file():
-        raise SpecError(f"pruning plan: file not found: {p}")
-    try:
-        data = yaml.safe_load(p.read_text())
-    except yaml.YAMLError as exc:
-        raise SpecError(f"pruning plan {p.name}: not valid YAML ({str(exc).splitlines()[0]})") from None
-    if not isinstance(data, dict):
-        raise SpecError(f"pruning plan {p.name}: top level must be a mapping of fields")
+    data = read_yaml_mapping(p, "pruning plan")
     try:
         return PruningPlan.model_validate(data)
     except ValidationError as exc:
