@@ -107,3 +107,12 @@ def test_bad_arguments_one_line_exit_2(args, needle, capsys):
 def test_console_script_installed():
     r = subprocess.run([sys.executable, "-m", "accelmodel.cli", "run", "--json"], capture_output=True, text=True)
     assert r.returncode == 0 and json.loads(r.stdout)["model"] == "bert-base"
+
+
+def test_sweep_dir_feeds_plot(tmp_path, capsys):
+    out = tmp_path / "sw"
+    assert main(["sweep", "spad_acc", "--out", str(out), "--quiet", "--jobs", "1"]) == 0
+    fig = tmp_path / "h.png"
+    assert main(["plot", "heatmap", str(out), "--x", "scratchpad_kib", "--y", "accumulator_kib",
+                 "--value", "matmul_latency_s", "--out", str(fig)]) == 0
+    assert fig.stat().st_size > 1000

@@ -106,6 +106,10 @@ def _read_table(path: str):
     import pandas as pd
 
     p = Path(path)
+    if p.is_dir():  # a sweep's results directory (accelmodel sweep --out DIR)
+        from ..sweep import read_results
+
+        return read_results(p)
     if not p.is_file():
         raise AccelModelError(f"table file not found: {p}")
     try:
