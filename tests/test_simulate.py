@@ -96,3 +96,20 @@ def test_more_bandwidth_never_slows_the_model(bw, f):
     a = am.simulate(hw, "gpt2", phase="decode", kv_len=128)
     b = am.simulate(with_updates(hw, {"dram.bandwidth_gbps": bw * f}), "gpt2", phase="decode", kv_len=128)
     assert (b.ops["latency_s"].values <= a.ops["latency_s"].values * (1 + 1e-12)).all()
+
+
+def test_identical_ops_are_mapped_once(monkeypatch):
+    import accelmodel.simulate as sim
+
+    calls = []
+    real = sim.tile_matmul
+
+    def counting(m, k, n, hw, weight=True):
+        calls.append((m, k, n, weight))
+        return real(m, k, n, hw, weight)
+
+    monkeypatch.setattr(sim, "tile_matmul", counting)
+    am.simulate(load_hw("gemmini_default"), "bert-base")
+    # 12 layers x 6 matmuls + pooler, but only the distinct shapes are tiled:
+    # 512x768x768 (q, k, v, o), 512x768x3072, 512x3072x768, 512x64x512, 512x512x64, 1x768x768 (pooler)
+    assert len(calls) == len(set(calls)) == 6
