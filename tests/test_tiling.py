@@ -89,3 +89,14 @@ def test_bigger_accumulator_never_adds_dram_traffic(shape, acc, factor, l2):
     assert candidate_table(*shape, big)["dram"].min() <= candidate_table(*shape, hw)["dram"].min()
     # and the chosen (fastest) mapping is never slower
     assert tile_matmul(*shape, big).total_cycles <= tile_matmul(*shape, hw).total_cycles * (1 + 1e-12)
+
+
+def test_accumulator_accesses_hand_count():
+    # WS: every K fold read-modify-writes the partial sums (2 accesses), plus the final read-out
+    hw = Accelerator(l2=None, scratchpad_kib=1024, accumulator_kib=1024)
+    t = candidate_table(64, 64, 64, hw)
+    assert (t["acc"] == 64 * 64 * 4 * (2 * 4 + 1)).all()
+    # OS: outputs stay in the PEs across K tiles: one write and one read per output, whatever Kt
+    hw = Accelerator(l2=None, scratchpad_kib=1024, accumulator_kib=1024, array={"dataflow": "OS"})
+    t = candidate_table(64, 64, 64, hw)
+    assert len(np.unique(t["kt"])) > 1 and (t["acc"] == 64 * 64 * 4 * 2).all()

@@ -221,7 +221,9 @@ def candidate_table(m: int, k: int, n: int, hw: Accelerator, weight_operand: boo
         acc_rw = m * n * ab * (2 * ceil_div(k, R) + 1)
     else:
         w_spad_rd = np.full(MT.shape, w_bytes * ceil_div(m, R))
-        acc_rw = m * n * ab * 2 * Tk
+        # outputs accumulate in the PEs across all K tiles (as the cycle model
+        # assumes): each output is written to the accumulator once and read out once
+        acc_rw = np.full(MT.shape, m * n * ab * 2)
     spad_bytes = m * k * ib * ceil_div(n, C) + w_spad_rd + x_reads + w_reads
 
     # the DMA streams fold by fold: compute starts after the first fold's operands
