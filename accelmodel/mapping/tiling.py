@@ -32,6 +32,7 @@ Model (per matmul instance Y[M,N] = X[M,K] . W[K,N]):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -39,20 +40,29 @@ from ..errors import MappingError
 from ..hardware.spec import Accelerator
 from .systolic import ceil_div, tiled_array_cycles
 
-_SPLITS = np.array([1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 24, 28, 32, 40, 48, 56, 64, 96, 128, 192, 256,
-                    384, 512, 768, 1024])
+_SPLIT_LIST = (1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 24, 28, 32, 40, 48, 56, 64, 96, 128, 192, 256,
+               384, 512, 768, 1024)
+_SPLITS = np.array(_SPLIT_LIST)
 
 
 def tile_candidates(dim: int, gran: int) -> np.ndarray:
     """Tile sizes for one dimension: ceil(dim / s) rounded up to a multiple of
-    ``gran`` for a set of split counts s, plus ``gran`` itself; never above dim."""
+    ``gran`` for a set of split counts s, plus ``gran`` itself; never above dim.
+    (The returned array is shared between calls: do not modify it.)"""
+    return _tile_candidates(int(dim), int(gran))
+
+
+@lru_cache(maxsize=4096)
+def _tile_candidates(dim: int, gran: int) -> np.ndarray:
+    # pure function of two ints, memoised: small GEMMs are dominated by fixed per-call costs
     if dim <= gran:
-        return np.array([dim])
-    t = ceil_div(dim, _SPLITS)
-    t = ceil_div(t, gran) * gran
-    t = np.minimum(t, dim)
-    t = np.concatenate([t, [gran]])
-    return np.unique(t[t > 0])
+        t = np.array([dim])
+    else:
+        sizes = {min(dim, -(-(-(-dim // s)) // gran) * gran) for s in _SPLIT_LIST}
+        sizes.add(gran)
+        t = np.array(sorted(sizes))
+    t.flags.writeable = False
+    return t
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +180,11 @@ def candidate_table(m: int, k: int, n: int, hw: Accelerator, weight_operand: boo
     wb = dt.weight_bytes if weight_operand else dt.input_bytes
     cm, ck, cn = tile_sizes(m, k, n, hw)
     square = hw.tiling == "square"
-    MT, KT, NT = (a.ravel() for a in np.meshgrid(cm, ck, cn, indexing="ij"))
+    # the (M, K, N) grid, M slowest (as meshgrid(..., indexing="ij").ravel())
+    nm, nk, nn = len(cm), len(ck), len(cn)
+    MT = np.repeat(cm, nk * nn)
+    KT = np.tile(np.repeat(ck, nn), nm)
+    NT = np.tile(cn, nm * nk)
     spad = MT * KT * ib + KT * NT * wb
     acc = MT * NT * ab
     if fit_buffers:
