@@ -36,6 +36,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import NullLocator
 
+from .pareto import nondominated
+
 if TYPE_CHECKING:  # pragma: no cover
     from .report import Report
 
@@ -790,42 +792,14 @@ def pareto_mask(df: pd.DataFrame, cols: Sequence[str], minimize: bool | Sequence
     A row is on the front if no other row is at least as good in every column
     and strictly better in one; identical rows are all kept. ``minimize`` is one
     flag or one per column (False = maximise). Rows with NaN are never on the
-    front. Two columns take O(n log n); more use an O(n^2) check.
+    front (:func:`accelmodel.pareto.nondominated`).
     """
     cols = list(cols)
     _check_columns(df, cols, "pareto_mask")
     flags = [minimize] * len(cols) if isinstance(minimize, (bool, np.bool_)) else list(minimize)
     if len(flags) != len(cols):
         raise ValueError("minimize: give one flag or one per column")
-    v = df[cols].to_numpy(float) * np.where(flags, 1.0, -1.0)
-    ok = ~np.isnan(v).any(axis=1)
-    mask = np.zeros(len(df), dtype=bool)
-    idx = np.flatnonzero(ok)
-    if idx.size == 0:
-        return mask
-    w = v[idx]
-    if w.shape[1] == 1:
-        mask[idx] = w[:, 0] == w[:, 0].min()
-        return mask
-    if w.shape[1] == 2:
-        order = np.lexsort((w[:, 1], w[:, 0]))  # by a, then b
-        a, b = w[order, 0], w[order, 1]
-        new_group = np.r_[True, a[1:] != a[:-1]]
-        gid = np.cumsum(new_group) - 1
-        gmin = np.minimum.reduceat(b, np.flatnonzero(new_group))
-        prev_best = np.r_[np.inf, np.minimum.accumulate(gmin)[:-1]]  # best b among strictly smaller a
-        keep = (b == gmin[gid]) & (b < prev_best[gid])
-        mask[idx[order[keep]]] = True
-        return mask
-    keep = np.ones(len(w), dtype=bool)
-    for i in range(len(w)):
-        if not keep[i]:
-            continue
-        dominated_by = (w <= w[i]).all(axis=1) & (w < w[i]).any(axis=1)
-        if dominated_by.any():
-            keep[i] = False
-    mask[idx] = keep
-    return mask
+    return nondominated(df[cols].to_numpy(float) * np.where(flags, 1.0, -1.0))
 
 
 def pareto(df: pd.DataFrame, x: str, y: str, *, minimize: bool | Sequence[bool] = True,

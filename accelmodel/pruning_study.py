@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from .hardware.spec import Accelerator
+from .pareto import nondominated
 from .report import Report
 from .simulate import simulate
 from .workload.config import TransformerConfig, load_workload
@@ -228,21 +229,12 @@ def pareto_front(df: pd.DataFrame, cost: str = "sparse_latency_s", quality: str 
     columns ending in ``ppl`` (perplexity) and True otherwise. A row is on the
     front if no other row has cost <= and quality at least as good with one of
     them strictly better; rows with NaN in either column are never on it; exact
-    duplicates are all kept.
-
-    (``accelmodel.plots.pareto_mask`` does the same for plotting, for any number
-    of columns; this one keeps the study free of matplotlib.)
+    duplicates are all kept (:func:`accelmodel.pareto.nondominated`).
     """
     hib = (not quality.endswith("ppl")) if higher_quality_is_better is None else higher_quality_is_better
     c = df[cost].to_numpy(float)
     q = df[quality].to_numpy(float) * (-1.0 if hib else 1.0)  # lower is better for both now
-    ok = ~(np.isnan(c) | np.isnan(q))
-    front = np.zeros(len(df), dtype=bool)
-    idx = np.flatnonzero(ok)
-    for i in idx:
-        dominated = (c[idx] <= c[i]) & (q[idx] <= q[i]) & ((c[idx] < c[i]) | (q[idx] < q[i]))
-        front[i] = not dominated.any()
-    return front
+    return nondominated(np.column_stack([c, q]))
 
 
 def bottleneck_shift(rep: Report) -> pd.DataFrame:

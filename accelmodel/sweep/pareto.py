@@ -8,35 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SpecError
-
-
-def pareto_mask(values: np.ndarray) -> np.ndarray:
-    """Rows of ``values`` (points x objectives, all minimised) that no other row
-    dominates (no worse in every objective and better in one). Equal rows are
-    all kept."""
-    v = np.asarray(values, dtype=float)
-    n, k = v.shape
-    keep = np.zeros(n, dtype=bool)
-    if n == 0:
-        return keep
-    if k == 2:  # O(n log n): sort by a, then b; keep b below every b of a strictly smaller a
-        order = np.lexsort((v[:, 1], v[:, 0]))
-        a, b = v[order, 0], v[order, 1]
-        starts = np.r_[True, a[1:] != a[:-1]]
-        gid = np.cumsum(starts) - 1
-        gmin = np.minimum.reduceat(b, np.flatnonzero(starts))
-        before = np.r_[np.inf, np.minimum.accumulate(gmin)[:-1]]
-        keep[order] = (b == gmin[gid]) & (b < before[gid])
-        return keep
-    order = np.lexsort(v.T[::-1])  # by the first objective, then the second, ...
-    front = np.empty((0, k))
-    for i in order:
-        p = v[i]
-        if len(front) and np.any(np.all(front <= p, axis=1) & np.any(front < p, axis=1)):
-            continue
-        keep[i] = True
-        front = np.vstack([front, p])
-    return keep
+from ..pareto import nondominated as pareto_mask
 
 
 def pareto_front(df: pd.DataFrame, objectives: Sequence[str] | Mapping[str, Literal["min", "max"]] = (
@@ -57,10 +29,6 @@ def pareto_front(df: pd.DataFrame, objectives: Sequence[str] | Mapping[str, Lite
         if s not in ("min", "max"):
             raise SpecError(f"pareto: objective {c}: 'min' or 'max', got {s!r}")
     cols = list(sense)
-    vals = df[cols].to_numpy(dtype=float)
-    ok = ~np.isnan(vals).any(axis=1)
-    signed = vals[ok] * np.array([1.0 if sense[c] == "min" else -1.0 for c in cols])
-    mask = np.zeros(len(df), dtype=bool)
-    mask[np.flatnonzero(ok)[pareto_mask(signed)]] = True
-    front = df[mask]
+    signed = df[cols].to_numpy(dtype=float) * np.array([1.0 if sense[c] == "min" else -1.0 for c in cols])
+    front = df[pareto_mask(signed)]
     return front.sort_values(cols[0], ascending=sense[cols[0]] == "min", kind="stable")
