@@ -34,7 +34,7 @@ from __future__ import annotations
 from ..hardware.spec import Accelerator
 from ..mapping.sparse import SparseFoldStats
 from ..mapping.systolic import ceil_div
-from ..mapping.tiling import Mapping
+from ..mapping.tiling import Mapping, x_array_read_bytes
 from ..workload.graph import Op
 from .ops import _bound, _finish, _memory_energy, _row
 
@@ -64,7 +64,7 @@ def sparse_matmul_cost(op: Op, hw: Accelerator, mp: Mapping, stats: SparseFoldSt
     l2_b = (local_b + dram_b) if hw.l2 is not None else 0.0
     # scratchpad: W fills (= w_local_bytes) carry rho; array reads of X scale with
     # the work that runs, of W with rho (compressed) or the work (dense storage)
-    x_array = op.m * op.k * dt.input_bytes * ceil_div(op.n, hw.array.cols)  # as mapping.tiling
+    x_array = x_array_read_bytes(op.m, op.k, op.n, hw)
     w_array = mp.w_scratchpad_bytes - mp.w_local_bytes
     w_read = rho if sp.compressed else work
     spad_b = (mp.scratchpad_bytes - (1 - work) * x_array - (1 - rho) * mp.w_local_bytes

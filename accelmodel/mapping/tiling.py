@@ -65,6 +65,12 @@ def _tile_candidates(dim: int, gran: int) -> np.ndarray:
     return t
 
 
+def x_array_read_bytes(m: int, k: int, n: int, hw: Accelerator) -> float:
+    """Scratchpad bytes the array reads of X: every input element once per
+    column fold (ceil(N/C)), in both dataflows, whatever the tiling."""
+    return m * k * hw.dtypes.input_bytes * ceil_div(n, hw.array.cols)
+
+
 @dataclass(frozen=True, slots=True)
 class Mapping:
     """The chosen tiling of one matmul instance and the counts it implies."""
@@ -238,7 +244,7 @@ def candidate_table(m: int, k: int, n: int, hw: Accelerator, weight_operand: boo
         # outputs accumulate in the PEs across all K tiles (as the cycle model
         # assumes): each output is written to the accumulator once and read out once
         acc_rw = np.full(MT.shape, m * n * ab * 2)
-    spad_bytes = m * k * ib * ceil_div(n, C) + w_spad_rd + x_reads + w_reads
+    spad_bytes = x_array_read_bytes(m, k, n, hw) + w_spad_rd + x_reads + w_reads
 
     # the DMA streams fold by fold: compute starts after the first fold's operands
     # arrive, and ends with the last fold's outputs leaving
