@@ -26,3 +26,32 @@ def bundled_dir(name: str) -> Path:
     if source.is_dir():
         return source
     raise FileNotFoundError(f"bundled directory {name!r} not found next to the accelmodel package")
+
+
+def bundled_file(name: str, folder: str) -> Path | None:
+    """The bundled YAML called ``name`` (with or without ``.yaml``) in ``folder``
+    (e.g. ``"hw_configs"``, ``"hw_configs/sweeps"``, ``"workloads/pruning"``), or
+    None if ``name`` is a path (has a ``/``) or no such file is bundled."""
+    top, _, sub = folder.partition("/")
+    if "/" in name:
+        return None
+    p = bundled_dir(top) / sub / (name if name.endswith((".yaml", ".yml")) else f"{name}.yaml")
+    return p if p.is_file() else None
+
+
+def find_file(name_or_path: str | Path, folder: str, what: str, noun: str, root: Path | None = None) -> Path:
+    """A file given by path (relative to ``root`` when given), else a bundled
+    YAML of ``folder`` given by name. ``SpecError`` naming ``what`` and listing
+    the bundled ``noun`` files otherwise."""
+    from .errors import SpecError
+
+    s = str(name_or_path)
+    p = Path(s) if root is None or Path(s).is_absolute() else root / s
+    if p.is_file():
+        return p
+    bundled = bundled_file(s, folder)
+    if bundled is not None:
+        return bundled
+    top, _, sub = folder.partition("/")
+    known = ", ".join(sorted(q.stem for q in (bundled_dir(top) / sub).glob("*.yaml")))
+    raise SpecError(f"{what}: no such file or bundled {noun} {s!r} (bundled: {known})")

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from ..errors import SpecError
 from ..hardware.spec import Accelerator, load_accelerator
-from ..paths import bundled_dir
+from ..paths import find_file
 
 DEFAULT_HW = "gemmini_default"
 DEFAULT_WORKLOAD = "bert-base"
@@ -15,15 +13,7 @@ DEFAULT_WORKLOAD = "bert-base"
 
 def resolve_hw(name_or_path: str | None) -> Accelerator:
     """A hardware YAML path, or the name of a bundled config (``gemmini_ibert``)."""
-    s = name_or_path or DEFAULT_HW
-    p = Path(s)
-    if p.is_file():
-        return load_accelerator(p)
-    bundled = bundled_dir("hw_configs") / (s if s.endswith((".yaml", ".yml")) else f"{s}.yaml")
-    if "/" not in s and bundled.is_file():
-        return load_accelerator(bundled)
-    known = ", ".join(sorted(q.stem for q in bundled_dir("hw_configs").glob("*.yaml")))
-    raise SpecError(f"--hw: no such file or bundled config {s!r} (bundled: {known})")
+    return load_accelerator(find_file(name_or_path or DEFAULT_HW, "hw_configs", "--hw", "config"))
 
 
 def positive_int(name: str):
@@ -63,12 +53,4 @@ def resolve_pruning(name_or_path: str):
     """A pruning-plan YAML path, or the name of a bundled plan (``workloads/pruning/``)."""
     from ..workload.pruning import load_pruning_plan
 
-    p = Path(name_or_path)
-    if p.is_file():
-        return load_pruning_plan(p)
-    d = bundled_dir("workloads") / "pruning"
-    bundled = d / (name_or_path if name_or_path.endswith((".yaml", ".yml")) else f"{name_or_path}.yaml")
-    if "/" not in name_or_path and bundled.is_file():
-        return load_pruning_plan(bundled)
-    known = ", ".join(sorted(q.stem for q in d.glob("*.yaml")))
-    raise SpecError(f"--pruning: no such file or bundled plan {name_or_path!r} (bundled: {known})")
+    return load_pruning_plan(find_file(name_or_path, "workloads/pruning", "--pruning", "plan"))

@@ -39,7 +39,7 @@ from pydantic import NonNegativeInt, PositiveInt, ValidationError, model_validat
 from ..errors import SpecError, format_validation_error
 from ..hardware.base import Frozen, read_yaml_mapping
 from ..hardware.spec import Accelerator, load_accelerator
-from ..paths import bundled_dir
+from ..paths import bundled_file, find_file
 
 WORKLOAD_PREFIX = "workload"
 
@@ -66,11 +66,9 @@ class WorkloadPoint(Frozen):
         if self.pruning is None:
             return None
         s = self.pruning
-        if "/" not in s and not s.endswith((".yaml", ".yml")):
-            cand = bundled_dir("workloads") / "pruning" / f"{s}.yaml"
-            if cand.is_file():
-                return cand
-        return Path(s)
+        if s.endswith((".yaml", ".yml")):  # a file name, never a bundled plan's name
+            return Path(s)
+        return bundled_file(s, "workloads/pruning") or Path(s)
 
     @property
     def label(self) -> str:
@@ -448,15 +446,7 @@ def point_id(updates: dict[str, Any]) -> str:
 def load_sweep(path_or_name: str | Path) -> SweepSpec:
     """A sweep YAML file, or the name of a bundled one (``spad_acc``). Relative
     paths inside it (base, workload model, pruning plan) are relative to the file."""
-    s = str(path_or_name)
-    p = Path(s)
-    if not p.is_file():
-        bundled = bundled_dir("hw_configs") / "sweeps" / (s if s.endswith((".yaml", ".yml")) else f"{s}.yaml")
-        if "/" not in s and bundled.is_file():
-            p = bundled
-        else:
-            known = ", ".join(sorted(q.stem for q in (bundled_dir("hw_configs") / "sweeps").glob("*.yaml")))
-            raise SpecError(f"sweep spec: no such file or bundled sweep {s!r} (bundled: {known})")
+    p = find_file(path_or_name, "hw_configs/sweeps", "sweep spec", "sweep")
     data = read_yaml_mapping(p, "sweep spec")
     return sweep_from_dict(data, where=p.name, root=p.parent)
 
@@ -470,14 +460,7 @@ def _resolve_base(base: Any, where: str, root: Path | None) -> Accelerator:
         except ValidationError as exc:
             raise SpecError(f"{where}: base: {format_validation_error(exc)}") from None
     if isinstance(base, (str, Path)):
-        s = str(base)
-        cand = Path(s) if root is None or Path(s).is_absolute() else root / s
-        if cand.is_file():
-            return load_accelerator(cand)
-        bundled = bundled_dir("hw_configs") / (s if s.endswith((".yaml", ".yml")) else f"{s}.yaml")
-        if "/" not in s and bundled.is_file():
-            return load_accelerator(bundled)
-        raise SpecError(f"{where}: base: no such file or bundled hardware config {s!r}")
+        return load_accelerator(find_file(base, "hw_configs", f"{where}: base", "hardware config", root=root))
     raise SpecError(f"{where}: base: a bundled config name, a path or a mapping of fields")
 
 
