@@ -3,7 +3,7 @@ inference on Gemmini-like systolic-array accelerators."""
 
 from .hardware import Accelerator, load_accelerator, with_updates
 from .report import Report
-from .simulate import simulate
+from .simulation import simulate
 from .workload.config import TransformerConfig, load_workload, list_presets
 
 __version__ = "0.1.0"

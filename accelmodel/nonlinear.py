@@ -44,7 +44,7 @@ from .hardware.nonlinear import (
 from .hardware.spec import Accelerator, with_updates
 from .numerics.accuracy import FUNCTIONS, apr as _apr, supported_functions, unit_accuracy
 from .numerics.calibration import Samples, load_samples
-from .simulate import simulate
+from .simulation import simulate
 from .workload.config import TransformerConfig
 
 DEFAULT_KINDS = ("cpu_offload", "exact", "lut", "cordic", "crossroad", "ibert", "vector")

@@ -39,7 +39,7 @@ import pandas as pd
 from .hardware.spec import Accelerator
 from .pareto import nondominated
 from .report import Report
-from .simulate import simulate
+from .simulation import simulate
 from .workload.config import TransformerConfig, load_workload
 from .workload.pruning import (NM, Block, Head, MatrixPlan, MatrixPruning, PruningPlan, Unstructured, Vector,
                                quality_table)

@@ -102,10 +102,10 @@ def load_run(path: str | Path) -> Report:
         batch, seq_len, kv_len = int(summary["batch"]), int(summary["seq_len"]), int(summary["kv_len"])
     except (KeyError, TypeError, ValueError) as exc:
         raise AccelModelError(f"{d / SUMMARY_FILE}: missing or bad field {exc}") from None
-    base = Report(ops=ops, hw=hw, model=model, phase=phase, batch=batch, seq_len=seq_len, kv_len=kv_len)
+    base = Report.from_frame(ops, hw=hw, model=model, phase=phase, batch=batch, seq_len=seq_len, kv_len=kv_len)
     standard = set(base.summary())
     extra = {k: v for k, v in summary.items() if k not in standard}
     if not extra:
         return base
-    return Report(ops=ops, hw=hw, model=model, phase=phase, batch=batch, seq_len=seq_len, kv_len=kv_len,
+    return Report.from_frame(ops, hw=hw, model=model, phase=phase, batch=batch, seq_len=seq_len, kv_len=kv_len,
                   extra=extra)

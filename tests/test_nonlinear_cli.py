@@ -20,7 +20,7 @@ from accelmodel.hardware.nonlinear import (
 )
 from accelmodel.nonlinear import compare_designs, unit_table
 from accelmodel.numerics import apr, unit_accuracy
-from accelmodel.simulate import simulate
+from accelmodel.simulation import simulate
 
 SOFTMAX_UNITS = ("lut", "cordic", "crossroad", "ibert")
 

@@ -28,7 +28,11 @@ import numpy as np
 import pytest
 
 import accelmodel as am
-from accelmodel.cost.sparse import sparse_matmul_cost
+from accelmodel.cost.design import DesignBatch
+from accelmodel.cost.evaluate import evaluate
+from accelmodel.cost.sparse import lower_pruned_matmul
+from accelmodel.mapping.batch import map_designs
+from accelmodel.simulation import row_columns
 from accelmodel.hardware.spec import Accelerator
 from accelmodel.mapping.sparse import format_bytes, sparse_fold_stats
 from accelmodel.mapping.tiling import tile_matmul
@@ -41,6 +45,15 @@ from conftest import load_hw
 SEQ = 512
 FOLD_834 = 7 * (2 * 16 + 16 - 2) + 512  # one full-depth WS fold over the 7 M tiles of M = 512
 assert FOLD_834 == 834
+
+
+def sparse_matmul_cost(op, hw, mp, stats, stored) -> dict:
+    """One pruned matmul's report row (through the cost path's lowering and evaluation)."""
+    fields, _ = map_designs(op.m, op.k, op.n, True, [hw])
+    assert fields["mt"][0] == mp.mt and fields["dram_bytes"][0] == mp.dram_bytes
+    d = lower_pruned_matmul(op, 0, hw, {k: v[0] for k, v in fields.items()}, stats, stored)
+    db = DesignBatch.of([hw])
+    return {k: v[0] for k, v in row_columns(d, evaluate(d, db), hw, [op]).items()}
 
 
 def plan_all(pattern, ratio: float) -> PruningPlan:

@@ -16,7 +16,7 @@ from accelmodel.mapping.tiling import TIME_TIE, candidate_table, choose, table_k
 from accelmodel.sweep import (DesignBuilder, PointCodec, WorkloadPoint, evaluate_designs, load_sweep,
                               make_spec, pareto_front, plan_sweep, point_id, run_sweep, sample_points,
                               summary_metrics, sweep)
-from accelmodel.sweep.fast import METRICS, RESULT_COLUMNS
+from accelmodel.sweep.evaluate import METRICS, RESULT_COLUMNS
 
 from conftest import load_hw
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from ..cost.ops import matmul_cost
-from ..mapping.tiling import tile_matmul
-from ..workload.graph import Op
+from ..gemm import gemm_result
 from .common import positive_int, resolve_hw
 
 
@@ -20,21 +18,6 @@ def add_parser(sub) -> None:
     p.add_argument("--activations", action="store_true", help="W is an activation (input width), not a weight")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run)
-
-
-def gemm_result(hw, m: int, k: int, n: int, weight: bool = True) -> dict:
-    mp = tile_matmul(m, k, n, hw, weight)
-    op = Op("gemm", 0, "gemm", "matmul", m=m, k=k, n=n, weight="w" if weight else None)
-    row = matmul_cost(op, hw, mp)
-    return {
-        "m": m, "k": k, "n": n, "array": f"{hw.array.rows}x{hw.array.cols}", "dataflow": hw.array.dataflow,
-        "compute_cycles": row["compute_cycles"], "total_cycles": row["latency_cycles"],
-        "utilization": op.macs / (hw.array.pes * row["latency_cycles"]),
-        "compute_utilization": op.macs / (hw.array.pes * row["compute_cycles"]),
-        "dram_bytes": row["dram_bytes"], "l2_bytes": row["l2_bytes"], "local_bytes": mp.local_bytes,
-        "latency_s": row["latency_s"], "energy_j": row["energy_j"], "bound": row["bound"],
-        "tile": {"m": mp.mt, "k": mp.kt, "n": mp.nt, "order": mp.order}, "tilings_considered": mp.n_candidates,
-    }
 
 
 def run(args) -> int:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from ..report_io import save_run
-from ..simulate import simulate
+from ..simulation import simulate
 from ..workload.config import load_workload
 from .common import DEFAULT_WORKLOAD, nonneg_int, positive_int, resolve_hw, resolve_pruning, si
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from ..hardware.nonlinear import CpuOffload, LutUnit, supports
 from ..hardware.spec import Accelerator
-from .ops import PASSES
+from .demand import PASSES
 
 COLUMNS = ("lanes", "elements_per_cycle", "outputs_per_cycle", "throughput_gops", "latency_cycles", "clock_ghz",
            "power_mw", "energy_pj_per_element", "area_mm2", "table_bytes", "technology_nm")

@@ -1,6 +1,6 @@
 """Design-space sweeps: a base design, axes over any spec field (dotted paths)
 and workload parameters, grid / random / Latin-hypercube sampling, constraints;
-evaluated many designs at a time (:mod:`.fast`, identical to ``simulate``), in
+evaluated many designs at a time (:mod:`.evaluate`, identical to ``simulate``), in
 this process, local worker processes or on a Dask cluster; results written
 chunk by chunk to Parquet, resumable; Pareto fronts.
 
@@ -24,8 +24,9 @@ import pandas as pd
 
 from ..hardware.spec import Accelerator
 from .execute import ChunkResult, ChunkTask, ResultStore, SweepError, evaluate_chunk, read_results, run_sweep
-from .fast import (BOUNDS, KINDS, METRICS, RESULT_COLUMNS, SIMULATE_TAKES_PRUNING, SpecStack, evaluate_designs,
-                   map_many, summary_metrics)
+from ..cost.names import BOUNDS
+from ..workload.kinds import KINDS
+from .evaluate import METRICS, RESULT_COLUMNS, evaluate_designs, summary_metrics
 from .pareto import pareto_front, pareto_mask
 from .plan import (DesignBuilder, PointCodec, Sampled, Screened, SweepPlan, check_spec, plan_sweep, sample_points,
                    screen, workload_ops)
@@ -64,8 +65,8 @@ __all__ = [
     "Axis", "Constraint", "Sampling", "SweepSpec", "SweepPlan", "WorkloadPoint", "DesignBuilder", "ChunkTask",
     "ChunkResult", "PointCodec", "Sampled", "Screened", "check_spec", "design_metric", "sample_points", "screen",
     "workload_ops",
-    "ResultStore", "SweepError", "SpecStack", "BOUNDS", "KINDS", "METRICS", "RESULT_COLUMNS",
-    "SIMULATE_TAKES_PRUNING", "sweep", "run_sweep", "plan_sweep", "load_sweep", "sweep_from_dict", "make_spec",
-    "evaluate_designs", "evaluate_chunk", "map_many", "summary_metrics", "read_results", "pareto_front",
+    "ResultStore", "SweepError", "BOUNDS", "KINDS", "METRICS", "RESULT_COLUMNS",
+    "sweep", "run_sweep", "plan_sweep", "load_sweep", "sweep_from_dict", "make_spec",
+    "evaluate_designs", "evaluate_chunk", "summary_metrics", "read_results", "pareto_front",
     "pareto_mask", "point_id", "nonlinear_area_mm2",
 ]

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import AccelModelError
-from .fast import evaluate_designs
+from .evaluate import evaluate_designs
 from .plan import _merge_counts, describe, sample_points, screen
 from .spec import SweepSpec
 
@@ -116,7 +116,7 @@ def axis_frame(spec: SweepSpec, choices: Sequence[tuple]) -> pd.DataFrame:
 def evaluate_chunk(task: ChunkTask) -> ChunkResult:
     """Screen one chunk of points (:func:`~accelmodel.sweep.spec.screen`) and
     evaluate the designs kept: ``point``, ``point_id``, the axis columns, then
-    :data:`~accelmodel.sweep.fast.RESULT_COLUMNS`."""
+    :data:`~accelmodel.sweep.evaluate.RESULT_COLUMNS`."""
     spec = task.spec
     sc = screen(spec, list(task.choices))
     metrics = evaluate_designs(sc.hws, sc.wls, accuracy=task.accuracy)

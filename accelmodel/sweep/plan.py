@@ -170,15 +170,14 @@ class Screened:
     """Why points were dropped -> how many (each point counted once, under its first reason)."""
 
 
-@lru_cache(maxsize=64)
-def workload_ops(wl: WorkloadPoint) -> tuple:
-    """(config, ops in forward-pass order) of a workload, as ``simulate`` builds
-    them (memoised: a pure function of the frozen workload; raises what
-    ``build_graph`` raises)."""
+def workload_ops(wl: WorkloadPoint):
+    """The ops of a workload's pass (:class:`~accelmodel.workload.graph.OpSequence`),
+    as ``simulate`` builds them; raises what ``op_sequence`` raises. The model
+    file is read each time (``op_sequence`` memoises on the parsed config, so an
+    edited file is never answered from a stale entry)."""
     from ..workload.config import load_workload
-    from ..workload.graph import build_graph, ops_in_order
-    cfg = load_workload(wl.model)
-    return cfg, tuple(ops_in_order(build_graph(cfg, wl.phase, wl.batch, wl.seq_len, wl.kv_len)))
+    from ..workload.graph import op_sequence
+    return op_sequence(load_workload(wl.model), wl.phase, wl.batch, wl.seq_len, wl.kv_len)
 
 
 def _workload_error(wl: WorkloadPoint) -> Optional[str]:

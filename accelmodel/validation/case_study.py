@@ -32,7 +32,7 @@ import pandas as pd
 from ..hardware.spec import Accelerator, load_accelerator, with_updates
 from ..paths import bundled_dir
 from ..report import Report
-from ..simulate import simulate
+from ..simulation import simulate
 from ..workload.config import TransformerConfig, load_workload
 from .table import make_row
 

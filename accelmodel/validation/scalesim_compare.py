@@ -44,7 +44,7 @@ from typing import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from ..commands.gemm import gemm_result
+from ..gemm import gemm_result
 from ..hardware.spec import Accelerator
 from ..mapping.systolic import array_cycles
 from ..mapping.tiling import tile_matmul

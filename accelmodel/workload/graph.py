@@ -21,19 +21,21 @@ Conventions
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal, Optional, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cached_property, lru_cache
+from typing import Iterator, Literal, Optional, Sequence
 
 import networkx as nx
 
 from ..errors import SpecError
 from .config import TransformerConfig
+from .kinds import OpKind
 
 Phase = Literal["prefill", "decode"]
 
-# op kinds used in reports
 MATMUL, EMBEDDING, SOFTMAX, ACTIVATION, RESIDUAL, ELEMENTWISE, ROPE = (
-    "matmul", "embedding", "softmax", "activation", "residual", "elementwise", "rope",
+    OpKind.MATMUL.value, OpKind.EMBEDDING.value, OpKind.SOFTMAX.value, OpKind.ACTIVATION.value,
+    OpKind.RESIDUAL.value, OpKind.ELEMENTWISE.value, OpKind.ROPE.value,
 )
 
 
@@ -131,6 +133,129 @@ class _Builder:
         return g
 
 
+def _check_pass(cfg: TransformerConfig, phase: str, batch: int, seq_len: int, kv_len: int) -> tuple[int, int]:
+    """Validate the pass's arguments; return (query length, context length)."""
+    if phase not in ("prefill", "decode"):
+        raise SpecError(f"phase: must be 'prefill' or 'decode', got {phase!r}")
+    for nm, v in (("batch", batch), ("seq_len", seq_len)):
+        if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
+            raise SpecError(f"{nm}: must be a positive integer, got {v!r}")
+    if not isinstance(kv_len, int) or isinstance(kv_len, bool) or kv_len < 0:
+        raise SpecError(f"kv_len: must be a non-negative integer, got {kv_len!r}")
+    if phase == "decode":
+        if cfg.arch == "encoder":
+            raise SpecError(f"phase: {cfg.name} is an encoder; decode (KV cache) needs a decoder model")
+        if kv_len <= 0:
+            raise SpecError("kv_len: decode needs kv_len >= 1 (tokens already in the KV cache)")
+        q_len, ctx = 1, kv_len + 1
+    else:
+        q_len, ctx = seq_len, seq_len
+    if cfg.positions == "learned" and ctx > cfg.max_positions:
+        what = "kv_len" if phase == "decode" else "seq_len"
+        raise SpecError(f"{what}: {ctx} tokens exceed {cfg.name}'s {cfg.max_positions} learned positions")
+    return q_len, ctx
+
+
+def _check_kv_heads(cfg: TransformerConfig, kv_heads_kept: Sequence[int] | None) -> None:
+    if kv_heads_kept is not None:
+        if len(kv_heads_kept) != cfg.n_layers or any(not (1 <= int(v) <= cfg.kv_heads) for v in kv_heads_kept):
+            raise SpecError(f"kv_heads_kept: need {cfg.n_layers} values in 1..{cfg.kv_heads}")
+
+
+@dataclass(frozen=True)
+class _Pass:
+    """Sizes of one forward pass that every block shares."""
+
+    cfg: TransformerConfig
+    batch: int
+    q_len: int
+    ctx: int
+
+    @property
+    def tokens(self) -> int:
+        return self.batch * self.q_len
+
+
+def _norm(b: _Builder, ps: _Pass, name: str, layer: int, src: tuple) -> str:
+    d, T, kind = ps.cfg.d_model, ps.tokens, ps.cfg.norm
+    return b.add(Op(name, layer, name.split(".")[-1], kind, kind, elements=T * d, row_len=d), (src[0], src[1], T * d))
+
+
+def _linear(b: _Builder, name: str, layer: int, opn: str, weight: str, src: tuple, k: int, n: int, m: int) -> str:
+    return b.add(Op(name, layer, opn, MATMUL, m=m, k=k, n=n, weight=weight), (src[0], src[1], m * k))
+
+
+def _embeddings(b: _Builder, ps: _Pass) -> str:
+    cfg, T, d = ps.cfg, ps.tokens, ps.cfg.d_model
+    n_emb = 1 + (cfg.positions == "learned") + (cfg.type_vocab_size > 0)
+    x = b.add(Op("embed", -1, "embedding", EMBEDDING, "gather", elements=T * d, inputs=n_emb))
+    if cfg.embedding_norm:
+        x = _norm(b, ps, "embed_norm", -1, (x, "hidden"))
+    return x
+
+
+def _attention(b: _Builder, ps: _Pass, layer: int, kvh: int, h: str) -> str:
+    """Attention sub-block of layer ``layer`` with ``kvh`` KV heads; returns the residual output."""
+    cfg, T, d, p = ps.cfg, ps.tokens, ps.cfg.d_model, f"L{layer}."
+    nh = kvh * cfg.group
+    d_q, d_kv = nh * cfg.hd, kvh * cfg.hd
+    a_in = h if cfg.post_norm else _norm(b, ps, p + "attn_norm", layer, (h, "hidden"))
+    q = _linear(b, p + "q_proj", layer, "q_proj", "wq", (a_in, "normed"), d, d_q, T)
+    k = _linear(b, p + "k_proj", layer, "k_proj", "wk", (a_in, "normed"), d, d_kv, T)
+    v = _linear(b, p + "v_proj", layer, "v_proj", "wv", (a_in, "normed"), d, d_kv, T)
+    if cfg.positions == "rotary":
+        q = b.add(Op(p + "rope_q", layer, "rope_q", ROPE, "rope", elements=T * d_q, heads=nh), (q, "q", T * d_q))
+        k = b.add(Op(p + "rope_k", layer, "rope_k", ROPE, "rope", elements=T * d_kv, heads=kvh), (k, "k", T * d_kv))
+    cnt, gm = ps.batch * kvh, cfg.group * ps.q_len
+    score_el = ps.batch * nh * ps.q_len * ps.ctx
+    qk = b.add(Op(p + "qk", layer, "qk", MATMUL, m=gm, k=cfg.hd, n=ps.ctx, count=cnt, heads=nh),
+               (q, "q", T * d_q), (k, "k_cache", ps.batch * ps.ctx * d_kv))
+    sm_in = b.add(Op(p + "scale_mask", layer, "scale_mask", ELEMENTWISE, "scale_mask", elements=score_el, heads=nh),
+                  (qk, "scores", score_el))
+    sm = b.add(Op(p + "softmax", layer, "softmax", SOFTMAX, "softmax", elements=score_el, row_len=ps.ctx,
+                  heads=nh), (sm_in, "scores", score_el))
+    sv = b.add(Op(p + "sv", layer, "sv", MATMUL, m=gm, k=ps.ctx, n=cfg.hd, count=cnt, heads=nh),
+               (sm, "probs", score_el), (v, "v_cache", ps.batch * ps.ctx * d_kv))
+    o = _linear(b, p + "o_proj", layer, "o_proj", "wo", (sv, "attn"), d_q, d, T)
+    r1 = b.add(Op(p + "residual_attn", layer, "residual_attn", RESIDUAL, "add", elements=T * d, inputs=2),
+               (o, "attn_out", T * d), (h, "hidden", T * d))
+    if cfg.post_norm:
+        r1 = _norm(b, ps, p + "attn_norm", layer, (r1, "hidden"))
+    return r1
+
+
+def _ffn(b: _Builder, ps: _Pass, layer: int, r1: str) -> str:
+    """FFN sub-block of layer ``layer``; returns the residual output."""
+    cfg, T, d, p = ps.cfg, ps.tokens, ps.cfg.d_model, f"L{layer}."
+    f_in = r1 if cfg.post_norm else _norm(b, ps, p + "ffn_norm", layer, (r1, "hidden"))
+    up = _linear(b, p + "ffn_up", layer, "ffn_up", "w_up", (f_in, "normed"), d, cfg.d_ff, T)
+    if cfg.gated_ffn:
+        gate = _linear(b, p + "ffn_gate", layer, "ffn_gate", "w_gate", (f_in, "normed"), d, cfg.d_ff, T)
+        act = b.add(Op(p + "act", layer, "act", ACTIVATION, cfg.activation, elements=T * cfg.d_ff),
+                    (gate, "gate", T * cfg.d_ff))
+        hid = b.add(Op(p + "gated_mul", layer, "gated_mul", ELEMENTWISE, "mul", elements=T * cfg.d_ff, inputs=2),
+                    (act, "gate_act", T * cfg.d_ff), (up, "up", T * cfg.d_ff))
+    else:
+        hid = b.add(Op(p + "act", layer, "act", ACTIVATION, cfg.activation, elements=T * cfg.d_ff),
+                    (up, "up", T * cfg.d_ff))
+    down = _linear(b, p + "ffn_down", layer, "ffn_down", "w_down", (hid, "ffn_hidden"), cfg.d_ff, d, T)
+    r2 = b.add(Op(p + "residual_ffn", layer, "residual_ffn", RESIDUAL, "add", elements=T * d, inputs=2),
+               (down, "ffn_out", T * d), (r1, "hidden", T * d))
+    if cfg.post_norm:
+        r2 = _norm(b, ps, p + "ffn_norm", layer, (r2, "hidden"))
+    return r2
+
+
+def _head(b: _Builder, ps: _Pass, x: str) -> None:
+    cfg, d, L = ps.cfg, ps.cfg.d_model, ps.cfg.n_layers
+    if cfg.final_norm:
+        x = _norm(b, ps, "final_norm", L, (x, "hidden"))
+    if cfg.pooler:
+        _linear(b, "pooler", L, "pooler", "pooler", (x, "cls"), d, d, ps.batch)
+    if cfg.lm_head:
+        _linear(b, "lm_head", L, "lm_head", "lm_head", (x, "last_hidden"), d, cfg.vocab_size, ps.batch)
+
+
 def build_graph(
     cfg: TransformerConfig,
     phase: Phase = "prefill",
@@ -152,106 +277,128 @@ def build_graph(
     each layer; each keeps its ``group`` query heads (whole groups are pruned, so
     plain MHA prunes single heads). Q/K/V/O projections and attention shrink.
     """
-    if phase not in ("prefill", "decode"):
-        raise SpecError(f"phase: must be 'prefill' or 'decode', got {phase!r}")
-    for nm, v in (("batch", batch), ("seq_len", seq_len)):
-        if not isinstance(v, int) or v <= 0:
-            raise SpecError(f"{nm}: must be a positive integer, got {v!r}")
-    if not isinstance(kv_len, int) or kv_len < 0:
-        raise SpecError(f"kv_len: must be a non-negative integer, got {kv_len!r}")
-    if phase == "decode":
-        if cfg.arch == "encoder":
-            raise SpecError(f"phase: {cfg.name} is an encoder; decode (KV cache) needs a decoder model")
-        if kv_len <= 0:
-            raise SpecError("kv_len: decode needs kv_len >= 1 (tokens already in the KV cache)")
-        q_len, ctx = 1, kv_len + 1
-    else:
-        q_len, ctx = seq_len, seq_len
-    if cfg.positions == "learned" and ctx > cfg.max_positions:
-        raise SpecError(f"seq_len: {ctx} tokens exceed {cfg.name}'s {cfg.max_positions} learned positions")
-
+    q_len, ctx = _check_pass(cfg, phase, batch, seq_len, kv_len)
+    _check_kv_heads(cfg, kv_heads_kept)
+    ps = _Pass(cfg, batch, q_len, ctx)
     b = _Builder(cfg, act_bytes, weight_bytes)
-    d, T = cfg.d_model, batch * q_len
-    L = cfg.n_layers
-    norm_kind = cfg.norm
-
-    def norm(name: str, layer: int, src: tuple) -> str:
-        return b.add(Op(name, layer, name.split(".")[-1], norm_kind, norm_kind, elements=T * d, row_len=d), (src[0], src[1], T * d))
-
-    def linear(name, layer, opn, weight, src, k, n, m=T):
-        return b.add(Op(name, layer, opn, MATMUL, m=m, k=k, n=n, weight=weight), (src[0], src[1], m * k))
-
-    # ---- embeddings
-    n_emb = 1 + (cfg.positions == "learned") + (cfg.type_vocab_size > 0)
-    x = b.add(Op("embed", -1, "embedding", EMBEDDING, "gather", elements=T * d, inputs=n_emb))
-    x_t = "hidden"
-    if cfg.embedding_norm:
-        x = norm("embed_norm", -1, (x, x_t))
-
-    if kv_heads_kept is not None:
-        if len(kv_heads_kept) != L or any(not (1 <= int(v) <= cfg.kv_heads) for v in kv_heads_kept):
-            raise SpecError(f"kv_heads_kept: need {L} values in 1..{cfg.kv_heads}")
-    for l in range(L):
-        p = f"L{l}."
-        h = x
-        kvh = cfg.kv_heads if kv_heads_kept is None else int(kv_heads_kept[l])
-        nh = kvh * cfg.group
-        d_q, d_kv = nh * cfg.hd, kvh * cfg.hd
-        # ---- attention
-        a_in = h if cfg.post_norm else norm(p + "attn_norm", l, (h, "hidden"))
-        q = linear(p + "q_proj", l, "q_proj", "wq", (a_in, "normed"), d, d_q)
-        k = linear(p + "k_proj", l, "k_proj", "wk", (a_in, "normed"), d, d_kv)
-        v = linear(p + "v_proj", l, "v_proj", "wv", (a_in, "normed"), d, d_kv)
-        if cfg.positions == "rotary":
-            q = b.add(Op(p + "rope_q", l, "rope_q", ROPE, "rope", elements=T * d_q, heads=nh),
-                      (q, "q", T * d_q))
-            k = b.add(Op(p + "rope_k", l, "rope_k", ROPE, "rope", elements=T * d_kv, heads=kvh),
-                      (k, "k", T * d_kv))
-        cnt, gm = batch * kvh, cfg.group * q_len
-        score_el = batch * nh * q_len * ctx
-        qk = b.add(Op(p + "qk", l, "qk", MATMUL, m=gm, k=cfg.hd, n=ctx, count=cnt, heads=nh),
-                   (q, "q", T * d_q), (k, "k_cache", batch * ctx * d_kv))
-        sm_in = b.add(Op(p + "scale_mask", l, "scale_mask", ELEMENTWISE, "scale_mask", elements=score_el,
-                         heads=nh), (qk, "scores", score_el))
-        sm = b.add(Op(p + "softmax", l, "softmax", SOFTMAX, "softmax", elements=score_el, row_len=ctx,
-                      heads=nh), (sm_in, "scores", score_el))
-        sv = b.add(Op(p + "sv", l, "sv", MATMUL, m=gm, k=ctx, n=cfg.hd, count=cnt, heads=nh),
-                   (sm, "probs", score_el), (v, "v_cache", batch * ctx * d_kv))
-        o = linear(p + "o_proj", l, "o_proj", "wo", (sv, "attn"), d_q, d)
-        r1 = b.add(Op(p + "residual_attn", l, "residual_attn", RESIDUAL, "add", elements=T * d, inputs=2),
-                   (o, "attn_out", T * d), (h, "hidden", T * d))
-        if cfg.post_norm:
-            r1 = norm(p + "attn_norm", l, (r1, "hidden"))
-        # ---- FFN
-        f_in = r1 if cfg.post_norm else norm(p + "ffn_norm", l, (r1, "hidden"))
-        up = linear(p + "ffn_up", l, "ffn_up", "w_up", (f_in, "normed"), d, cfg.d_ff)
-        if cfg.gated_ffn:
-            gate = linear(p + "ffn_gate", l, "ffn_gate", "w_gate", (f_in, "normed"), d, cfg.d_ff)
-            act = b.add(Op(p + "act", l, "act", ACTIVATION, cfg.activation, elements=T * cfg.d_ff),
-                        (gate, "gate", T * cfg.d_ff))
-            hid = b.add(Op(p + "gated_mul", l, "gated_mul", ELEMENTWISE, "mul", elements=T * cfg.d_ff, inputs=2),
-                        (act, "gate_act", T * cfg.d_ff), (up, "up", T * cfg.d_ff))
-        else:
-            hid = b.add(Op(p + "act", l, "act", ACTIVATION, cfg.activation, elements=T * cfg.d_ff),
-                        (up, "up", T * cfg.d_ff))
-        down = linear(p + "ffn_down", l, "ffn_down", "w_down", (hid, "ffn_hidden"), cfg.d_ff, d)
-        r2 = b.add(Op(p + "residual_ffn", l, "residual_ffn", RESIDUAL, "add", elements=T * d, inputs=2),
-                   (down, "ffn_out", T * d), (r1, "hidden", T * d))
-        if cfg.post_norm:
-            r2 = norm(p + "ffn_norm", l, (r2, "hidden"))
-        x = r2
-
-    if cfg.final_norm:
-        x = norm("final_norm", L, (x, "hidden"))
-    if cfg.pooler:
-        linear("pooler", L, "pooler", "pooler", (x, "cls"), d, d, m=batch)
-    if cfg.lm_head:
-        linear("lm_head", L, "lm_head", "lm_head", (x, "last_hidden"), d, cfg.vocab_size, m=batch)
-
+    x = _embeddings(b, ps)
+    for layer in range(cfg.n_layers):
+        kvh = cfg.kv_heads if kv_heads_kept is None else int(kv_heads_kept[layer])
+        x = _ffn(b, ps, layer, _attention(b, ps, layer, kvh, x))
+    _head(b, ps, x)
     g = b.graph()
     g.graph.update(model=cfg.name, phase=phase, batch=batch, seq_len=q_len, kv_len=ctx if phase == "decode" else 0,
-                     tokens=T, act_bytes=act_bytes, weight_bytes=weight_bytes, order=b.order)
+                   tokens=ps.tokens, act_bytes=act_bytes, weight_bytes=weight_bytes, order=b.order)
     return g
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Ops that run ``repeat`` times in a row, once per layer ``first_layer``,
+    ``first_layer + 1``, ... (their names and ``layer`` are those of the first)."""
+
+    ops: tuple[Op, ...]
+    first_layer: int
+    repeat: int
+
+    def instances(self) -> Iterator[Op]:
+        """Every op instance, renamed for its layer."""
+        if self.repeat == 1:
+            yield from self.ops
+            return
+        prefix = f"L{self.first_layer}."
+        for i in range(self.repeat):
+            layer = self.first_layer + i
+            if i == 0:
+                yield from self.ops
+                continue
+            p = f"L{layer}."
+            for op in self.ops:
+                yield replace(op, name=p + op.name[len(prefix):], layer=layer)
+
+
+@dataclass(frozen=True)
+class OpSequence:
+    """The ops of one forward pass in order, without repeating identical layers:
+    embeddings, one transformer block repeated ``n_layers`` times (or one
+    segment per layer when layers differ, e.g. head pruning), the head."""
+
+    segments: tuple[Segment, ...]
+
+    def instances(self) -> Iterator[Op]:
+        for seg in self.segments:
+            yield from seg.instances()
+
+    @property
+    def n_instances(self) -> int:
+        return sum(len(s.ops) * s.repeat for s in self.segments)
+
+    @cached_property
+    def unique(self) -> "UniqueOps":
+        """The distinct ops (by :meth:`Op.signature`) and how often each runs."""
+        index: dict[tuple, int] = {}
+        ops: list[Op] = []
+        mult: list[int] = []
+        where: list[tuple[int, ...]] = []
+        for seg in self.segments:
+            pos = []
+            for op in seg.ops:
+                sig = op.signature()
+                u = index.get(sig)
+                if u is None:
+                    u = index[sig] = len(ops)
+                    ops.append(op)
+                    mult.append(0)
+                mult[u] += seg.repeat
+                pos.append(u)
+            where.append(tuple(pos))
+        return UniqueOps(tuple(ops), tuple(mult), tuple(where))
+
+
+@dataclass(frozen=True)
+class UniqueOps:
+    """Distinct ops of a pass: ``ops`` (first seen first), ``mult`` (instances of
+    each), ``where`` (per segment, the distinct-op index of each of its ops)."""
+
+    ops: tuple[Op, ...]
+    mult: tuple[int, ...]
+    where: tuple[tuple[int, ...], ...]
+
+
+@lru_cache(maxsize=256)
+def _op_sequence(cfg: TransformerConfig, phase: str, batch: int, seq_len: int, kv_len: int,
+                 kv_heads_kept: tuple[int, ...] | None) -> OpSequence:
+    q_len, ctx = _check_pass(cfg, phase, batch, seq_len, kv_len)
+    _check_kv_heads(cfg, kv_heads_kept)
+    ps = _Pass(cfg, batch, q_len, ctx)
+    segments = []
+    pre = _Builder(cfg, 1.0, 1.0)
+    x = _embeddings(pre, ps)
+    segments.append(Segment(tuple(op for _, op in ((n, a["op"]) for n, a in pre.nodes)), -1, 1))
+    per_layer = [cfg.kv_heads] * cfg.n_layers if kv_heads_kept is None else list(kv_heads_kept)
+    layer = 0
+    while layer < cfg.n_layers:
+        run = 1
+        while layer + run < cfg.n_layers and per_layer[layer + run] == per_layer[layer]:
+            run += 1
+        blk = _Builder(cfg, 1.0, 1.0)
+        x = _ffn(blk, ps, layer, _attention(blk, ps, layer, per_layer[layer], x))
+        segments.append(Segment(tuple(a["op"] for _, a in blk.nodes), layer, run))
+        layer += run
+    post = _Builder(cfg, 1.0, 1.0)
+    _head(post, ps, x)
+    segments.append(Segment(tuple(a["op"] for _, a in post.nodes), cfg.n_layers, 1))
+    return OpSequence(tuple(s for s in segments if s.ops))
+
+
+def op_sequence(cfg: TransformerConfig, phase: Phase = "prefill", batch: int = 1, seq_len: int = 512,
+                kv_len: int = 0, kv_heads_kept: Sequence[int] | None = None) -> OpSequence:
+    """The ops of one forward pass (what :func:`build_graph` has, in the same
+    order) as segments of repeated layers: the costly work is done once per
+    distinct block, whatever the layer count. Memoised (a pure function of
+    frozen values)."""
+    kept = None if kv_heads_kept is None else tuple(int(v) for v in kv_heads_kept)
+    return _op_sequence(cfg, phase, batch, seq_len, kv_len, kept)
 
 
 def ops_in_order(g: nx.DiGraph) -> list[Op]:

@@ -1,0 +1,167 @@
+"""The rates and per-action energies of many designs, as arrays.
+
+:class:`DesignBatch` reads every number the cost model needs from a sequence of
+:class:`~accelmodel.hardware.spec.Accelerator` specs, one array entry per design.
+``simulate`` passes a batch of one; sweeps pass thousands. Designs in a batch
+must share a :func:`structure_key` (the kind of unit in each nonlinear slot and
+whether there is an L2), because that decides which cost rows an op has.
+
+Energy is counts x a table: :attr:`DesignBatch.energy` maps (component, action)
+to joules per action, per design.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from ..hardware.nonlinear import VectorUnit
+from ..hardware.spec import Accelerator, CpuCycles
+
+SLOTS: tuple[str, ...] = ("softmax", "activation", "norm", "elementwise")
+"""The nonlinear-unit slots of a design (``hw.nonlinear.<slot>``)."""
+EMBED_SLOT = "embed"
+"""Pseudo-slot of the embedding adds: the elementwise slot's unit, or a default
+vector ALU when that slot offloads to the host (the gather itself is a DMA)."""
+SLOT_FOR_KIND: dict[str, str] = {
+    "softmax": "softmax", "activation": "activation", "layernorm": "norm", "rmsnorm": "norm",
+    "residual": "elementwise", "elementwise": "elementwise", "rope": "elementwise", "embedding": EMBED_SLOT,
+}
+"""Which slot runs each non-matmul op kind."""
+HOST_FUNCTIONS: tuple[str, ...] = tuple(CpuCycles.model_fields)
+"""Functions with their own host-CPU cycles per element (others use ``elementwise``)."""
+
+ACTIONS: tuple[tuple[str, str], ...] = (
+    ("mac", "mac"), ("scratchpad", "byte"), ("accumulator", "byte"), ("l2", "byte"), ("dram", "byte"),
+)
+"""(component, action) pairs with a per-action energy besides the units'
+(``("unit:<slot>", "element_op")``)."""
+
+
+def structure_key(hw: Accelerator) -> tuple:
+    """What decides which cost rows each op has: the unit kind of every slot
+    and whether the design has an L2."""
+    nl = hw.nonlinear
+    return (tuple(getattr(nl, s).kind for s in SLOTS), hw.l2 is not None)
+
+
+def _unit_of(hw: Accelerator, slot: str):
+    if slot == EMBED_SLOT:
+        unit = hw.nonlinear.elementwise
+        return VectorUnit() if unit.kind == "cpu_offload" else unit
+    return getattr(hw.nonlinear, slot)
+
+
+@dataclass(frozen=True)
+class UnitRates:
+    """One slot's unit across the batch (``kind`` is common to all designs)."""
+
+    kind: str
+    lanes: np.ndarray
+    """Element-operations per accelerator cycle."""
+    latency_cycles: np.ndarray
+    """Pipeline latency, cycles (not overlapped)."""
+
+    @property
+    def offloaded(self) -> bool:
+        return self.kind == "cpu_offload"
+
+
+@dataclass(frozen=True)
+class DesignBatch:
+    """Rates, widths and per-action energies of D designs (arrays of shape (D,))."""
+
+    designs: tuple[Accelerator, ...]
+    clock_hz: np.ndarray
+    pes: np.ndarray
+    has_l2: bool
+    local_bytes_per_cycle: np.ndarray
+    """L2 link (or DMA without L2) bytes per accelerator cycle."""
+    dram_bytes_per_cycle: np.ndarray
+    dram_latency_cycles: np.ndarray
+    input_bytes: np.ndarray
+    weight_bytes: np.ndarray
+    output_bytes: np.ndarray
+    units: dict[str, UnitRates]
+    """Per slot (and :data:`EMBED_SLOT`)."""
+    host_clock_hz: np.ndarray
+    host_bytes_per_s: np.ndarray
+    host_float_bytes: np.ndarray
+    host_overhead_s: np.ndarray
+    host_power_w: np.ndarray
+    host_cycles: dict[str, np.ndarray]
+    """Host-CPU cycles per element by function (:data:`HOST_FUNCTIONS`)."""
+    energy: dict[tuple[str, str], np.ndarray]
+    """J per action, by (component, action)."""
+    static_power_w: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return len(self.designs)
+
+    @classmethod
+    def of(cls, designs: Sequence[Accelerator]) -> "DesignBatch":
+        """Read a batch of designs that share one :func:`structure_key`."""
+        hws = tuple(designs)
+        keys = {structure_key(hw) for hw in hws}
+        if len(keys) != 1:
+            raise ValueError("DesignBatch: designs must share one structure_key (group them first)")
+
+        def col(get) -> np.ndarray:
+            return np.array([get(hw) for hw in hws], dtype=float)
+
+        units = {}
+        for slot in (*SLOTS, EMBED_SLOT):
+            us = [_unit_of(hw, slot) for hw in hws]
+            if us[0].kind == "cpu_offload":
+                z = np.zeros(len(hws))
+                units[slot] = UnitRates("cpu_offload", z, z)
+                continue
+            units[slot] = UnitRates(
+                us[0].kind, np.array([u.lanes for u in us], dtype=float),
+                np.array([u.latency_cycles for u in us], dtype=float))
+        return cls(
+            designs=hws,
+            clock_hz=col(lambda h: h.clock_ghz * 1e9),
+            pes=col(lambda h: h.array.pes),
+            has_l2=hws[0].l2 is not None,
+            local_bytes_per_cycle=col(lambda h: h.local_bytes_per_cycle),
+            dram_bytes_per_cycle=col(lambda h: h.dram_bytes_per_cycle),
+            dram_latency_cycles=col(lambda h: h.dram.latency_ns * h.clock_ghz),
+            input_bytes=col(lambda h: h.dtypes.input_bytes),
+            weight_bytes=col(lambda h: h.dtypes.weight_bytes),
+            output_bytes=col(lambda h: h.dtypes.output_bytes),
+            units=units,
+            host_clock_hz=col(lambda h: h.host.clock_ghz * 1e9),
+            host_bytes_per_s=col(lambda h: h.host.memory_bandwidth_gbps * 1e9),
+            host_float_bytes=col(lambda h: h.host.float_bits / 8.0),
+            host_overhead_s=col(lambda h: h.host.offload_overhead_us * 1e-6),
+            host_power_w=col(lambda h: h.host.power_w),
+            host_cycles={f: col(lambda h, f=f: getattr(h.host.cycles_per_element, f)) for f in HOST_FUNCTIONS},
+            energy=energy_table(hws),
+            static_power_w=col(lambda h: h.energy.static_power_mw * 1e-3),
+        )
+
+
+def energy_table(hws: Sequence[Accelerator]) -> dict[tuple[str, str], np.ndarray]:
+    """J per action, by (component, action), one entry per design: the spec's
+    energy table (``hw.energy``, ``hw.dram.energy_pj_per_bit``) and each unit's
+    energy per element-operation."""
+    def col(get) -> np.ndarray:
+        return np.array([get(hw) for hw in hws], dtype=float)
+
+    table = {
+        ("mac", "mac"): col(lambda h: h.energy.mac_pj * 1e-12),
+        ("scratchpad", "byte"): col(lambda h: h.energy.scratchpad_pj_per_byte * 1e-12),
+        ("accumulator", "byte"): col(lambda h: h.energy.accumulator_pj_per_byte * 1e-12),
+        ("l2", "byte"): col(lambda h: h.energy.l2_pj_per_byte * 1e-12),
+        ("dram", "byte"): col(lambda h: 8 * h.dram.energy_pj_per_bit * 1e-12),
+    }
+    for slot in (*SLOTS, EMBED_SLOT):
+        units = [_unit_of(h, slot) for h in hws]
+        if units[0].kind != "cpu_offload":
+            table[(f"unit:{slot}", "element_op")] = np.array(
+                [u.energy_pj_per_element_at(h.technology_nm) * 1e-12 for u, h in zip(units, hws)])
+    return table

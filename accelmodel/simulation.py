@@ -1,0 +1,163 @@
+"""Glue: workload -> distinct ops -> demands -> costs (one design) -> Report.
+
+``simulate`` goes through the same functions as a sweep of many designs
+(:func:`accelmodel.cost.engine.cost_pass`, :func:`accelmodel.cost.totals.totals`):
+a single design is a batch of one.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from .cost.demand import Demand
+from .cost.engine import cost_pass, raise_if_failed
+from .cost.evaluate import Costs
+from .cost.names import BOUNDS, ENERGY_COMPONENTS
+from .hardware.spec import Accelerator
+from .numerics.accuracy import unit_accuracy
+from .report import PassRows, Report
+from .workload.config import TransformerConfig, load_workload
+from .workload.graph import op_sequence
+from .workload.pruning import PruningPlan, load_pruning_plan
+
+ROW_COLUMNS = ("unit", "macs", "flops", "compute_cycles", "unit_cycles", "cpu_s", "local_cycles", "dram_cycles",
+               "overhead_cycles", "dram_bytes", "l2_bytes", "scratchpad_bytes", "accumulator_bytes", "mt", "kt", "nt",
+               "loop_order")
+"""Per-row columns read from the demand (0 or '' where a row has none)."""
+_INT_COLUMNS = ("mt", "kt", "nt")
+
+
+def simulate(
+    hw: Accelerator,
+    model: TransformerConfig | str,
+    phase: Literal["prefill", "decode"] = "prefill",
+    batch: int = 1,
+    seq_len: int = 512,
+    kv_len: int = 0,
+    pruning: PruningPlan | str | Path | None = None,
+) -> Report:
+    """Model one forward pass of ``model`` on ``hw``.
+
+    Identical ops (same shapes and kind, in any layer) are mapped and costed
+    once; the report still has one row per op instance.
+
+    ``pruning`` (a :class:`PruningPlan` or its YAML path) masks the weight
+    matrices; what the hardware gains is set by ``hw.sparsity``. The report then
+    has ``density`` and ``dense_*`` columns per op and a ``sparsity`` section in
+    its summary comparing with the unpruned model on the same hardware.
+    """
+    cfg = load_workload(model) if isinstance(model, str) else model
+    plan = load_pruning_plan(pruning) if isinstance(pruning, (str, Path)) else pruning
+    if plan is not None:
+        from .pruned import simulate_pruned
+        return simulate_pruned(hw, cfg, phase, batch, seq_len, kv_len, plan)
+    seq = op_sequence(cfg, phase, batch, seq_len, kv_len)
+    uniq = seq.unique
+    pc = cost_pass(uniq.ops, [hw])
+    raise_if_failed(pc)
+    columns = row_columns(pc.demand, pc.costs, hw, uniq.ops)
+    mult = np.asarray(uniq.mult, dtype=float)[pc.demand.op_index]
+    segments = segment_rows(seq.segments, uniq.where, pc.demand.op_index)
+    return make_report(PassRows(columns, mult, segments), hw, cfg, phase, batch, seq_len, kv_len)
+
+
+def make_report(rows: PassRows, hw: Accelerator, cfg: TransformerConfig, phase: str, batch: int, seq_len: int,
+                kv_len: int, extra: dict | None = None) -> Report:
+    """A report with the per-row accuracy columns and the ``accuracy`` section."""
+    accuracy = add_accuracy(rows.columns, hw)
+    return Report(rows=rows, hw=hw, model=cfg, phase=phase, batch=batch,
+                  seq_len=seq_len if phase == "prefill" else 1, kv_len=kv_len if phase == "decode" else 0,
+                  extra={"accuracy": accuracy, **(extra or {})})
+
+
+def segment_rows(segments, where, op_index: np.ndarray) -> tuple:
+    """For :class:`PassRows`: each segment's ops with their first row and row count."""
+    starts = np.searchsorted(op_index, np.arange(int(op_index.max()) + 1 if len(op_index) else 0))
+    counts = np.bincount(op_index, minlength=len(starts))
+    return tuple(
+        (tuple((op, int(starts[u]), int(counts[u])) for op, u in zip(seg.ops, pos)), seg.first_layer, seg.repeat)
+        for seg, pos in zip(segments, where))
+
+
+def row_columns(d: Demand, c: Costs, hw: Accelerator, ops, design: int = 0) -> dict[str, np.ndarray]:
+    """The report columns of every row for one design of a batch (``ops``: the
+    ops the demand's ``op_index`` points into)."""
+    R = d.rows
+    out: dict[str, np.ndarray] = {"kind": np.array(d.kind, dtype=object),
+                                  "suffix": np.array(d.suffix, dtype=object),
+                                  "function": np.array([ops[i].function for i in d.op_index], dtype=object)}
+    for name in ROW_COLUMNS:
+        if name == "unit":
+            out[name] = np.array(d.unit, dtype=object)
+        elif name in ("macs", "flops"):
+            out[name] = getattr(d, name).astype(float)
+        elif name in d.columns:
+            v = d.columns[name][design]
+            out[name] = v.astype(np.int64) if name in _INT_COLUMNS else v
+        else:
+            out[name] = np.full(R, "", dtype=object) if name == "loop_order" else (
+                np.zeros(R, dtype=np.int64) if name in _INT_COLUMNS else np.zeros(R))
+    for comp in ENERGY_COMPONENTS:
+        out[f"energy_{comp}_j"] = c.energy[comp][design]
+    latency = c.latency_s[design]
+    out["latency_s"] = latency
+    out["latency_cycles"] = latency * hw.clock_ghz * 1e9
+    out["bound"] = np.asarray(BOUNDS, dtype=object)[c.bound[design]]
+    out["energy_j"] = c.energy_j[design]
+    for name, v in d.columns.items():  # extra columns (pruning)
+        if name not in out:
+            out[name] = v[design]
+    useful = out.get("nonzero_macs", out["macs"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["utilization"] = np.where(out["latency_cycles"] > 0, useful / (hw.array.pes * out["latency_cycles"]), 0.0)
+        out["arithmetic_intensity"] = np.where(out["dram_bytes"] > 0, out["flops"] / out["dram_bytes"], np.inf)
+    return out
+
+
+_ACCURACY_SLOTS = {"softmax": "softmax", "activation": "activation", "layernorm": "norm", "rmsnorm": "norm"}
+"""Op kinds whose unit approximates a function (and its slot)."""
+
+
+@lru_cache(maxsize=512)
+def unit_error(unit, function: str) -> tuple[float, float]:
+    """(MAE, relative error) of a unit's functional model on the bundled
+    calibration set; a pure function of frozen inputs, memoised per process."""
+    r = unit_accuracy(unit, function)
+    return r["mae"], r["rel_error"]
+
+
+def design_accuracy(hw: Accelerator, functions) -> dict:
+    """Per (kind, function) pair run by an approximating unit: the unit's
+    accuracy; and the worst relative error."""
+    out: dict = {}
+    for kind, function in functions:
+        slot = _ACCURACY_SLOTS.get(kind)
+        if slot is None:
+            continue
+        unit = getattr(hw.nonlinear, slot)
+        a, r = unit_error(unit, function)
+        out[function] = {"unit": unit.kind, "mae": a, "rel_error": r}
+    return {"by_function": out, "max_rel_error": max((v["rel_error"] for v in out.values()), default=0.0),
+            "samples": "bundled calibration set (data/calibration.npz)"}
+
+
+def add_accuracy(columns: dict[str, np.ndarray], hw: Accelerator) -> dict:
+    """Add ``mae`` and ``rel_error`` columns (NaN where nothing is approximated:
+    matmuls, element-wise ops, dequantize/quantize rows) and return the
+    per-function accuracy of this design."""
+    kinds, suffix = columns["kind"], columns["suffix"]
+    functions = columns.get("function")
+    R = len(kinds)
+    mae, rel = np.full(R, np.nan), np.full(R, np.nan)
+    pairs = dict.fromkeys(zip(kinds, functions)) if functions is not None else {}
+    acc = design_accuracy(hw, pairs)
+    for r in range(R):
+        f = acc["by_function"].get(functions[r]) if functions is not None else None
+        if f is not None and not suffix[r] and kinds[r] in _ACCURACY_SLOTS:
+            mae[r], rel[r] = f["mae"], f["rel_error"]
+    columns["mae"], columns["rel_error"] = mae, rel
+    return acc
