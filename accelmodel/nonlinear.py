@@ -216,7 +216,7 @@ def compare_designs(hw: Accelerator, model: TransformerConfig | str = "bert-base
         reports[name] = rep
         df = rep.ops
         lat = rep.latency_s
-        acc = rep.extra["accuracy"]
+        acc = rep.accuracy
         first = lat if first is None else first
         rows.append({
             "design": name, "softmax": h.nonlinear.softmax.kind, "activation": h.nonlinear.activation.kind,

@@ -42,6 +42,7 @@ import pandas as pd
 from .cost.names import BOUND_CODE, BOUNDS, ENERGY_COLUMNS, ENERGY_COMPONENTS
 from .cost.totals import RowStats, kind_codes, totals
 from .hardware.spec import Accelerator
+from .unit_accuracy import accuracy_columns, design_accuracy
 from .workload.config import TransformerConfig
 from .workload.graph import Op
 from .workload.kinds import KINDS
@@ -65,13 +66,20 @@ class PassRows:
     frame: pd.DataFrame | None = None
     """The per-instance table when it is all there is (a loaded run)."""
 
+    def frame_rows(self) -> np.ndarray:
+        """For each row of :meth:`build_frame`, the cost row it shows."""
+        if self.frame is not None:
+            return np.arange(len(self.frame))
+        idx = [r for ops, _, repeat in self.segments for _ in range(repeat)
+               for _, start, count in ops for r in range(start, start + count)]
+        return np.asarray(idx, dtype=np.int64)
+
     def build_frame(self) -> pd.DataFrame:
         """One row per op instance (per offload stage), in forward-pass order."""
         if self.frame is not None:
             return self.frame
         suffix = self.columns["suffix"]
         kind = self.columns["kind"]
-        idx: list[int] = []
         ident: list[tuple] = []
         for ops, first_layer, repeat in self.segments:
             prefix = f"L{first_layer}."
@@ -81,11 +89,10 @@ class PassRows:
                     name = op.name if i == 0 else f"L{layer}." + op.name[len(prefix):]
                     for r in range(start, start + count):
                         s = suffix[r]
-                        idx.append(r)
                         ident.append((op.layer if i == 0 else layer, f"{name}.{s}" if s else name,
                                       f"{op.op}.{s}" if s else op.op, kind[r], op.function, op.m, op.k, op.n,
                                       op.count, op.elements))
-        take = np.asarray(idx, dtype=np.int64)
+        take = self.frame_rows()
         df = pd.DataFrame(dict(zip(ID_COLUMNS, zip(*ident))) if ident else {c: [] for c in ID_COLUMNS})
         body = {c: v[take] for c, v in self.columns.items() if c not in ("suffix", "kind", "function")}
         return pd.concat([df, pd.DataFrame(body)], axis=1)
@@ -108,7 +115,7 @@ class PassRows:
     @classmethod
     def from_frame(cls, ops: pd.DataFrame) -> "PassRows":
         """Rows of a per-instance table (each row stands for itself)."""
-        cols = {c: ops[c].to_numpy() for c in ops.columns if c not in ID_COLUMNS or c == "kind"}
+        cols = {c: ops[c].to_numpy() for c in ops.columns if c not in ID_COLUMNS or c in ("kind", "function")}
         cols["suffix"] = np.full(len(ops), "", dtype=object)
         return cls(columns=cols, mult=np.ones(len(ops)), segments=(), frame=ops)
 
@@ -140,7 +147,22 @@ class Report:
     @cached_property
     def ops(self) -> pd.DataFrame:
         """One row per op (columns in the module docstring)."""
-        return self.rows.build_frame()
+        df = self.rows.build_frame()
+        if "mae" not in df.columns:
+            c = self.rows.columns
+            mae, rel = accuracy_columns(c["kind"], c["function"], c["suffix"], self.accuracy)
+            take = self.rows.frame_rows()
+            df["mae"], df["rel_error"] = mae[take], rel[take]
+        return df
+
+    @cached_property
+    def accuracy(self) -> dict:
+        """Accuracy of the units that approximate this pass's functions (the
+        summary's ``accuracy`` section)."""
+        if "accuracy" in self.extra:
+            return self.extra["accuracy"]
+        c = self.rows.columns
+        return design_accuracy(self.hw, dict.fromkeys(zip(c["kind"], c["function"])))
 
     # ---- aggregates ------------------------------------------------------
     @cached_property
@@ -232,6 +254,7 @@ class Report:
                  "bound": r.bound, "instances": int(r.instances)} for r in self.top_ops(5).itertuples()],
         }
         out["bottleneck"] = self.bottleneck()
+        out["accuracy"] = self.accuracy
         out.update(self.extra)
         return out
 

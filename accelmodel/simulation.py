@@ -7,7 +7,6 @@ a single design is a batch of one.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -18,7 +17,6 @@ from .cost.engine import cost_pass, raise_if_failed
 from .cost.evaluate import Costs
 from .cost.names import BOUNDS, ENERGY_COMPONENTS
 from .hardware.spec import Accelerator
-from .numerics.accuracy import unit_accuracy
 from .report import PassRows, Report
 from .workload.config import TransformerConfig, load_workload
 from .workload.graph import op_sequence
@@ -67,11 +65,10 @@ def simulate(
 
 def make_report(rows: PassRows, hw: Accelerator, cfg: TransformerConfig, phase: str, batch: int, seq_len: int,
                 kv_len: int, extra: dict | None = None) -> Report:
-    """A report with the per-row accuracy columns and the ``accuracy`` section."""
-    accuracy = add_accuracy(rows.columns, hw)
+    """The report of a pass (its accuracy section is computed when first read)."""
     return Report(rows=rows, hw=hw, model=cfg, phase=phase, batch=batch,
                   seq_len=seq_len if phase == "prefill" else 1, kv_len=kv_len if phase == "decode" else 0,
-                  extra={"accuracy": accuracy, **(extra or {})})
+                  extra=dict(extra or {}))
 
 
 def segment_rows(segments, where, op_index: np.ndarray) -> tuple:
@@ -116,48 +113,3 @@ def row_columns(d: Demand, c: Costs, hw: Accelerator, ops, design: int = 0) -> d
         out["utilization"] = np.where(out["latency_cycles"] > 0, useful / (hw.array.pes * out["latency_cycles"]), 0.0)
         out["arithmetic_intensity"] = np.where(out["dram_bytes"] > 0, out["flops"] / out["dram_bytes"], np.inf)
     return out
-
-
-_ACCURACY_SLOTS = {"softmax": "softmax", "activation": "activation", "layernorm": "norm", "rmsnorm": "norm"}
-"""Op kinds whose unit approximates a function (and its slot)."""
-
-
-@lru_cache(maxsize=512)
-def unit_error(unit, function: str) -> tuple[float, float]:
-    """(MAE, relative error) of a unit's functional model on the bundled
-    calibration set; a pure function of frozen inputs, memoised per process."""
-    r = unit_accuracy(unit, function)
-    return r["mae"], r["rel_error"]
-
-
-def design_accuracy(hw: Accelerator, functions) -> dict:
-    """Per (kind, function) pair run by an approximating unit: the unit's
-    accuracy; and the worst relative error."""
-    out: dict = {}
-    for kind, function in functions:
-        slot = _ACCURACY_SLOTS.get(kind)
-        if slot is None:
-            continue
-        unit = getattr(hw.nonlinear, slot)
-        a, r = unit_error(unit, function)
-        out[function] = {"unit": unit.kind, "mae": a, "rel_error": r}
-    return {"by_function": out, "max_rel_error": max((v["rel_error"] for v in out.values()), default=0.0),
-            "samples": "bundled calibration set (data/calibration.npz)"}
-
-
-def add_accuracy(columns: dict[str, np.ndarray], hw: Accelerator) -> dict:
-    """Add ``mae`` and ``rel_error`` columns (NaN where nothing is approximated:
-    matmuls, element-wise ops, dequantize/quantize rows) and return the
-    per-function accuracy of this design."""
-    kinds, suffix = columns["kind"], columns["suffix"]
-    functions = columns.get("function")
-    R = len(kinds)
-    mae, rel = np.full(R, np.nan), np.full(R, np.nan)
-    pairs = dict.fromkeys(zip(kinds, functions)) if functions is not None else {}
-    acc = design_accuracy(hw, pairs)
-    for r in range(R):
-        f = acc["by_function"].get(functions[r]) if functions is not None else None
-        if f is not None and not suffix[r] and kinds[r] in _ACCURACY_SLOTS:
-            mae[r], rel[r] = f["mae"], f["rel_error"]
-    columns["mae"], columns["rel_error"] = mae, rel
-    return acc

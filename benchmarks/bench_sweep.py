@@ -24,16 +24,17 @@ import time
 from pathlib import Path
 
 from accelmodel.sweep import load_sweep, run_sweep
-from accelmodel.sweep import workload_ops
+from accelmodel.sweep.plan import workload_ops
 
 # stage -> functions whose cumulative time it is (from the profile)
 STAGES = {
     "sample + hash points": ["sample_points"],
     "screen (build + validate designs, constraints)": ["screen"],
-    "tiling search (vectorised)": ["map_many"],
-    "cost formulas (cost/ops.py on SpecStacks)": ["op_cost"],
-    "totals and shares (pairwise / Kahan sums)": ["_rowsum", "_kahan_by_code", "_kahan_fixed", "_shares"],
-    "nonlinear accuracy (max_rel_error)": ["_rel_error"],
+    "design batches (rates and energy tables)": ["of"],
+    "tiling search (vectorised)": ["matmul_maps"],
+    "lowering + evaluation (cost/demand.py, cost/evaluate.py)": ["lower_ops", "evaluate"],
+    "totals and shares (cost/totals.py)": ["totals"],
+    "nonlinear accuracy (max_rel_error)": ["design_accuracy"],
     "result frames (axis columns)": ["axis_frame"],
     "Parquet writes": ["write"],
 }

@@ -104,9 +104,9 @@ def test_identical_ops_are_mapped_once(monkeypatch):
     calls = []
     real = engine.map_designs
 
-    def counting(m, k, n, weight, hws):
+    def counting(m, k, n, weight, hws, keys=None):
         calls.append((m, k, n, weight))
-        return real(m, k, n, weight, hws)
+        return real(m, k, n, weight, hws, keys)
 
     monkeypatch.setattr(engine, "map_designs", counting)
     am.simulate(load_hw("gemmini_default"), "bert-base")

@@ -14,7 +14,7 @@ import numpy as np
 from ..errors import MappingError
 from ..hardware.nonlinear import supports
 from ..hardware.spec import Accelerator
-from ..mapping.batch import map_designs
+from ..mapping.batch import design_keys, map_designs
 from ..workload.graph import Op
 from .demand import Demand, lower_ops
 from .design import EMBED_SLOT, SLOT_FOR_KIND, DesignBatch
@@ -52,10 +52,11 @@ def matmul_maps(ops: Sequence[Op], hws: Sequence[Accelerator]) -> tuple[dict[str
     (D, U_mm) arrays, and per design the first op's reason why nothing fits."""
     D = len(hws)
     per_op, errors = [], [None] * D
+    keys = design_keys(hws)
     for op in ops:
         if not op.is_matmul:
             continue
-        fields, errs = map_designs(op.m, op.k, op.n, op.weight is not None, hws)
+        fields, errs = map_designs(op.m, op.k, op.n, op.weight is not None, hws, keys)
         per_op.append(fields)
         for i, e in enumerate(errs):
             if e is not None and errors[i] is None:
@@ -65,16 +66,18 @@ def matmul_maps(ops: Sequence[Op], hws: Sequence[Accelerator]) -> tuple[dict[str
     return {f: np.stack([p[f] for p in per_op], axis=1) for f in per_op[0]}, errors
 
 
-def cost_pass(ops: Sequence[Op], hws: Sequence[Accelerator]) -> PassCosts:
+def cost_pass(ops: Sequence[Op], hws: Sequence[Accelerator],
+              maps: tuple[dict[str, np.ndarray], list[str | None]] | None = None) -> PassCosts:
     """Demand, time, bound and energy of every op of ``ops`` on every design of
-    ``hws`` (which must share a :func:`~accelmodel.cost.design.structure_key`)."""
+    ``hws`` (which must share a :func:`~accelmodel.cost.design.structure_key`).
+    ``maps``: :func:`matmul_maps` of ``ops`` on ``hws`` if already known."""
     batch = DesignBatch.of(hws)
     unit_err = unit_error(ops, hws[0])
-    maps, errors = matmul_maps(ops, hws)
+    tilings, errors = matmul_maps(ops, hws) if maps is None else maps
     if unit_err is not None:
         errors = [unit_err] * len(hws)
     with np.errstate(invalid="ignore"):
-        demand = lower_ops(ops, maps, batch)
+        demand = lower_ops(ops, tilings, batch)
         costs = evaluate(demand, batch)
     return PassCosts(batch, demand, costs, tuple(errors))
 

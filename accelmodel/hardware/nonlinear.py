@@ -45,6 +45,7 @@ from typing import Annotated, Literal, Optional, Union
 
 from pydantic import Field, PositiveFloat, PositiveInt, NonNegativeFloat, NonNegativeInt, model_validator
 
+from ..unit_kinds import FUNCTIONS, UNIT_KINDS, supports  # noqa: F401  (re-exported)
 from .base import Frozen
 
 
@@ -217,19 +218,6 @@ NonlinearUnit = Annotated[
     Field(discriminator="kind"),
 ]
 
-UNIT_KINDS = ("cpu_offload", "exact", "vector", "lut", "cordic", "crossroad", "ibert")
-
-# functions each unit kind can compute (the functional models in accelmodel.numerics agree)
-FUNCTIONS = {
-    "cpu_offload": None,  # anything, in float
-    "exact": None,
-    "vector": frozenset({"relu", "add", "mul", "scale_mask", "rope", "gather"}),
-    "lut": frozenset({"softmax", "gelu", "gelu_tanh", "silu", "relu"}),
-    "cordic": frozenset({"softmax"}),
-    "crossroad": frozenset({"softmax"}),
-    "ibert": frozenset({"softmax", "gelu", "gelu_tanh", "silu", "relu", "layernorm", "rmsnorm"}),
-}
-
 # which unit kinds may sit in each slot of NonlinearAssignment
 _SLOT_KINDS = {
     "softmax": {"cpu_offload", "exact", "lut", "cordic", "crossroad", "ibert"},
@@ -237,12 +225,6 @@ _SLOT_KINDS = {
     "norm": {"cpu_offload", "exact", "ibert"},
     "elementwise": {"cpu_offload", "exact", "vector"},
 }
-
-
-def supports(kind: str, function: str) -> bool:
-    """Whether a unit of ``kind`` can compute ``function``."""
-    f = FUNCTIONS[kind]
-    return f is None or function in f
 
 
 class NonlinearAssignment(Frozen):

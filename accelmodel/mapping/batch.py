@@ -93,16 +93,23 @@ def _rank(tab: dict[str, np.ndarray], params: np.ndarray):
     return best, ok, lc_b, dc_b, pro_b
 
 
-def map_designs(m: int, k: int, n: int, weight_operand: bool, hws: Sequence[Accelerator]
+def design_keys(hws: Sequence[Accelerator]) -> tuple[list[tuple], np.ndarray]:
+    """Per design, its :func:`table_key` and :func:`design_params` (as rows of an array)."""
+    return [table_key(hw) for hw in hws], np.array([design_params(hw) for hw in hws], dtype=float)
+
+
+def map_designs(m: int, k: int, n: int, weight_operand: bool, hws: Sequence[Accelerator],
+                keys: tuple[list[tuple], np.ndarray] | None = None
                 ) -> tuple[dict[str, np.ndarray], list[str | None]]:
     """The mapping of one matmul instance on each design: fields as arrays (one
     entry per design: :data:`FLOAT_FIELDS`, ``mt``, ``kt``, ``nt``, ``order``;
-    NaN / 0 where nothing fits) and, per design, None or why nothing fits."""
+    NaN / 0 where nothing fits) and, per design, None or why nothing fits.
+    ``keys``: :func:`design_keys` of ``hws`` if already known."""
+    tkeys, params = design_keys(hws) if keys is None else keys
     if len(hws) == 1:  # memoised: a pure function of the shape, the table key and the parameters
-        hw = hws[0]
-        return _SINGLE.get((m, k, n, weight_operand, table_key(hw), design_params(hw)),
-                           lambda: _frozen(_map_many(m, k, n, weight_operand, hws)))
-    return _map_many(m, k, n, weight_operand, hws)
+        return _SINGLE.get((m, k, n, weight_operand, tkeys[0], tuple(params[0])),
+                           lambda: _frozen(_map_many(m, k, n, weight_operand, hws, tkeys, params)))
+    return _map_many(m, k, n, weight_operand, hws, tkeys, params)
 
 
 def _frozen(result):
@@ -112,10 +119,9 @@ def _frozen(result):
     return fields, tuple(errors)
 
 
-def _map_many(m: int, k: int, n: int, weight_operand: bool, hws: Sequence[Accelerator]):
+def _map_many(m: int, k: int, n: int, weight_operand: bool, hws: Sequence[Accelerator], keys: list[tuple],
+              params: np.ndarray):
     D = len(hws)
-    keys = [table_key(hw) for hw in hws]
-    params = np.array([design_params(hw) for hw in hws], dtype=float)
     out: dict[str, np.ndarray] = {f: np.full(D, np.nan) for f in FLOAT_FIELDS}
     for f in ("mt", "kt", "nt"):
         out[f] = np.zeros(D, dtype=np.int64)

@@ -2,8 +2,9 @@
 units (exact, LUT, CORDIC, cross-road, I-BERT integer), fixed-point formats and
 per-node precision plans, gate counts, the calibration set and accuracy metrics.
 
-Pure, vectorised numpy; imports only ``accelmodel.hardware`` (unit specs, via
-duck typing on ``kind``) and ``accelmodel.errors``.
+Pure, vectorised numpy; imports only ``accelmodel.unit_kinds`` (which unit
+kind computes what), ``accelmodel.errors``, and reads unit specs by duck typing
+on ``kind``.
 """
 
 from .accuracy import (

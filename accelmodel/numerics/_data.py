@@ -2,8 +2,7 @@
 
 Mirrors ``accelmodel.paths.bundled_dir("data")`` (a wheel maps the repository's
 ``data/`` to ``accelmodel/bundled/data``; a source checkout reads ``data/`` next to
-the package) without importing it, so that ``numerics`` depends only on
-``accelmodel.hardware`` and ``accelmodel.errors``.
+the package) without importing it, so that ``numerics`` stays below the rest of the package.
 """
 
 from __future__ import annotations

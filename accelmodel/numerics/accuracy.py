@@ -31,7 +31,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from ..errors import SpecError
-from ..hardware.nonlinear import UNIT_KINDS, supports as hw_supports
+from ..unit_kinds import UNIT_KINDS, supports as hw_supports
 from . import activations as act
 from . import norms, softmax as sm
 from .calibration import Samples, load_samples
@@ -75,7 +75,7 @@ def reference(function: str, x, dtype=np.float64) -> np.ndarray:
     raise SpecError(f"function must be one of {', '.join(FUNCTIONS)} (got {function!r})")
 
 
-# what each unit kind computes is the hardware spec's statement (accelmodel.hardware.nonlinear.FUNCTIONS)
+# what each unit kind computes: the one table in accelmodel.unit_kinds
 _SUPPORTED = {kind: tuple(f for f in FUNCTIONS if hw_supports(kind, f)) for kind in UNIT_KINDS}
 
 

@@ -22,6 +22,9 @@ All arrays are float32 (the reference is computed in float64 on them).
 
 from __future__ import annotations
 
+import hashlib
+import io
+import threading
 from pathlib import Path
 from typing import NamedTuple, Optional, Union
 
@@ -80,11 +83,28 @@ def write_calibration_set(path: Union[str, Path, None] = None, seed: int = CALIB
     return p
 
 
+_DECODED: dict[str, dict[str, np.ndarray]] = {}
+_DECODED_LOCK = threading.Lock()
+
+
 def load_calibration(path: Union[str, Path, None] = None) -> dict[str, np.ndarray]:
-    """The calibration arrays (``softmax``, ``activation``, ``norm``) as float64."""
+    """The calibration arrays (``softmax``, ``activation``, ``norm``) as float64,
+    read-only. Decoded once per file content (memoised on a hash of the file's
+    bytes, so an edited file is decoded again)."""
     p = Path(path) if path is not None else data_file(CALIBRATION_FILE)
-    with np.load(p) as z:
-        return {k: np.asarray(z[k], dtype=np.float64) for k in z.files if k != "seed"}
+    raw = p.read_bytes()
+    key = hashlib.blake2b(raw, digest_size=16).hexdigest()
+    with _DECODED_LOCK:
+        hit = _DECODED.get(key)
+    if hit is not None:
+        return dict(hit)
+    with np.load(io.BytesIO(raw)) as z:
+        arrays = {k: np.asarray(z[k], dtype=np.float64) for k in z.files if k != "seed"}
+    for a in arrays.values():
+        a.setflags(write=False)
+    with _DECODED_LOCK:
+        _DECODED[key] = arrays
+    return dict(arrays)
 
 
 _VECTOR_FUNCTIONS = ("softmax", "layernorm", "rmsnorm")

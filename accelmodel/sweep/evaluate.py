@@ -20,13 +20,14 @@ import numpy as np
 import pandas as pd
 
 from ..cost.design import structure_key
-from ..cost.engine import cost_pass
+from ..cost.engine import cost_pass, matmul_maps
 from ..cost.names import BOUNDS
 from ..cost.totals import RowStats, kind_codes, totals
 from ..errors import AccelModelError
 from ..hardware.spec import Accelerator
 from ..report import Report
-from ..simulation import design_accuracy, simulate
+from ..simulation import simulate
+from ..unit_accuracy import design_accuracy
 from ..workload.kinds import KINDS
 from .plan import workload_ops
 from .spec import WorkloadPoint, nonlinear_area_mm2
@@ -90,7 +91,7 @@ def summary_metrics(rep: Report) -> dict[str, float]:
     out["area_mm2"] = np.nan if hw.area_mm2 is None else hw.area_mm2
     out["nonlinear_area_mm2"] = nonlinear_area_mm2(hw)
     out["sram_kib"] = hw.sram_kib
-    acc = rep.extra.get("accuracy")
+    acc = rep.accuracy
     out["max_rel_error"] = acc["max_rel_error"] if isinstance(acc, dict) else np.nan
     for j, b in enumerate(BOUNDS):
         out[f"share_bound_{b}"] = float(t["share_bound"][0, j])
@@ -142,12 +143,15 @@ def _batched(wl: WorkloadPoint, hws: Sequence[Accelerator], where: np.ndarray, r
     uniq = workload_ops(wl).unique
     tokens = wl.batch * (wl.seq_len if wl.phase == "prefill" else 1)
     pairs = dict.fromkeys((op.kind, op.function) for op in uniq.ops if not op.is_matmul)
+    tilings, tiling_errors = matmul_maps(uniq.ops, [hws[i] for i in where])  # tiling ignores the units
     struct: dict[tuple, list[int]] = {}
-    for i in where:
-        struct.setdefault(structure_key(hws[i]), []).append(int(i))
-    for members in struct.values():
+    for j, i in enumerate(where):
+        struct.setdefault(structure_key(hws[i]), []).append(j)
+    for positions in struct.values():
+        members = [int(where[j]) for j in positions]
         sel = np.asarray(members)
-        pc = cost_pass(uniq.ops, [hws[i] for i in members])
+        maps = ({f: v[positions] for f, v in tilings.items()}, [tiling_errors[j] for j in positions])
+        pc = cost_pass(uniq.ops, [hws[i] for i in members], maps)
         d, c = pc.demand, pc.costs
         stats = RowStats(mult=np.asarray(uniq.mult, dtype=float)[d.op_index], kind=kind_codes(d.kind),
                          macs=d.macs, useful_macs=np.broadcast_to(d.macs, c.latency_s.shape), flops=d.flops,
