@@ -4,8 +4,14 @@ import pytest
 
 from accelmodel.errors import SpecError
 from accelmodel.numerics import (
-    GateCount, gate_breakdown, gate_counts, load_gate_table, load_precision_plan, load_unit_inventory,
-    total_gates, uniform_plan,
+    GateCount,
+    gate_breakdown,
+    gate_counts,
+    load_gate_table,
+    load_precision_plan,
+    load_unit_inventory,
+    total_gates,
+    uniform_plan,
 )
 
 TABLE = {  # REFERENCE.md section 4, AND / OR / XOR

@@ -26,10 +26,11 @@ from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Iterable, Literal, NamedTuple, Optional, Union
+from typing import Literal, NamedTuple
 
 import numpy as np
 
@@ -58,7 +59,7 @@ class GateCount(NamedTuple):
     def __add__(self, other):  # element-wise sum (not tuple concatenation)
         return GateCount(*(a + b for a, b in zip(self, other)))
 
-    def scaled(self, n: int) -> "GateCount":
+    def scaled(self, n: int) -> GateCount:
         return GateCount(*(n * a for a in self))
 
 
@@ -67,7 +68,7 @@ def _read_csv(path: Path) -> list[dict]:
         return list(csv.DictReader(line for line in fh if not line.startswith("#")))
 
 
-def load_gate_table(path: Union[str, Path, None] = None) -> dict[tuple[str, int], GateCount]:
+def load_gate_table(path: str | Path | None = None) -> dict[tuple[str, int], GateCount]:
     """The source's table: {(unit, bits): GateCount}, unit in {"adder", "multiplier"}."""
     p = Path(path) if path is not None else data_file(GATE_FILE)
     out = {}
@@ -77,13 +78,13 @@ def load_gate_table(path: Union[str, Path, None] = None) -> dict[tuple[str, int]
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def _bundled_table() -> dict[tuple[str, int], GateCount]:
     """The shipped table, read once (it is a read-only data file)."""
     return load_gate_table()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _fit(kind: str) -> np.ndarray:
     """Polynomial coefficients (3 gate types x degree+1), highest power first."""
     table = _bundled_table()
@@ -147,7 +148,7 @@ class ArithUnit:
     role: str = ""
 
 
-def load_unit_inventory(path: Union[str, Path, None] = None) -> tuple[ArithUnit, ...]:
+def load_unit_inventory(path: str | Path | None = None) -> tuple[ArithUnit, ...]:
     """The 18 adders and 22 multipliers (``data/llama3_arith_units.csv``)."""
     p = Path(path) if path is not None else data_file(INVENTORY_FILE)
     units = []
@@ -161,14 +162,14 @@ def load_unit_inventory(path: Union[str, Path, None] = None) -> tuple[ArithUnit,
     return tuple(units)
 
 
-def unit_bits(unit: ArithUnit, plan: Union[PrecisionPlan, int]) -> int:
+def unit_bits(unit: ArithUnit, plan: PrecisionPlan | int) -> int:
     """Width of ``unit`` under ``plan`` (an int = the same width for every unit)."""
     if isinstance(plan, (int, np.integer)):
         return int(plan)
     return max(plan.bits(n) for n in unit.nodes)
 
 
-def total_gates(plan: Union[PrecisionPlan, int], inventory: Optional[Iterable[ArithUnit]] = None,
+def total_gates(plan: PrecisionPlan | int, inventory: Iterable[ArithUnit] | None = None,
                 method: GateMethod = "interpolate") -> GateCount:
     """Gates of every arithmetic unit in ``inventory`` (default: the LLaMA-3 block's 18 adders
     and 22 multipliers) at the widths ``plan`` gives them; ``method`` as in :func:`gate_counts`."""
@@ -179,8 +180,8 @@ def total_gates(plan: Union[PrecisionPlan, int], inventory: Optional[Iterable[Ar
     return total
 
 
-def gate_share(plan: Union[PrecisionPlan, int], reference_bits: int = 32,
-               inventory: Optional[Iterable[ArithUnit]] = None,
+def gate_share(plan: PrecisionPlan | int, reference_bits: int = 32,
+               inventory: Iterable[ArithUnit] | None = None,
                method: GateMethod = "interpolate") -> tuple[float, float, float]:
     """(AND, OR, XOR) gates of ``plan`` as fractions of the same inventory at a uniform
     ``reference_bits`` (default 32), both counted with ``method``."""
@@ -190,7 +191,7 @@ def gate_share(plan: Union[PrecisionPlan, int], reference_bits: int = 32,
     return (num.and_gates / den.and_gates, num.or_gates / den.or_gates, num.xor_gates / den.xor_gates)
 
 
-def gate_breakdown(plan: Union[PrecisionPlan, int], inventory: Optional[Iterable[ArithUnit]] = None,
+def gate_breakdown(plan: PrecisionPlan | int, inventory: Iterable[ArithUnit] | None = None,
                    method: GateMethod = "interpolate") -> list[dict]:
     """Per-unit rows: unit, group, kind, bits (needed), built_bits (the width counted: equal to
     ``bits`` for interpolate, the library width for library), and_gates, or_gates, xor_gates,
@@ -202,6 +203,6 @@ def gate_breakdown(plan: Union[PrecisionPlan, int], inventory: Optional[Iterable
         b = unit_bits(u, plan)
         built = library_bits(u.kind, b) if method == "library" else b
         g = gate_counts(u.kind, b, method)
-        rows.append(dict(unit=u.unit, group=u.group, kind=u.kind, bits=b, built_bits=built,
-                         and_gates=g.and_gates, or_gates=g.or_gates, xor_gates=g.xor_gates, total=g.total))
+        rows.append({"unit": u.unit, "group": u.group, "kind": u.kind, "bits": b, "built_bits": built,
+                         "and_gates": g.and_gates, "or_gates": g.or_gates, "xor_gates": g.xor_gates, "total": g.total})
     return rows
