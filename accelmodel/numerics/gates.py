@@ -11,7 +11,11 @@ fitted through the three table points, so the table is reproduced exactly:
   AND = 4 b^2 - b + 2, OR = b^2 + b/2 + 1, XOR = 3 b^2 - b/2 + 3.
 
 The same polynomials extrapolate outside 16..32 bits; counts are rounded to the
-nearest integer (half up) and never negative.
+nearest integer (half up) and never negative. This is ``method="interpolate"``.
+
+``method="library"`` is the source's own accounting: units exist only at the
+table's widths (16, 24 and 32 bits), and a unit needing ``w`` bits is built from
+the smallest library width ``>= w`` (a width above 32 bits is an error).
 
 The inventory (``data/llama3_arith_units.csv``) lists the 18 adders and 22
 multipliers by the source's groups; under a plan each unit is as wide as the
@@ -22,10 +26,11 @@ from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Iterable, NamedTuple, Optional, Union
+from typing import Literal, NamedTuple
 
 import numpy as np
 
@@ -36,6 +41,8 @@ from .fixed_point import PrecisionPlan
 GATE_FILE = "gate_counts.csv"
 INVENTORY_FILE = "llama3_arith_units.csv"
 FIT_DEGREE = {"adder": 1, "multiplier": 2}
+GateMethod = Literal["interpolate", "library"]
+GATE_METHODS: tuple[str, ...] = ("interpolate", "library")
 
 
 class GateCount(NamedTuple):
@@ -52,7 +59,7 @@ class GateCount(NamedTuple):
     def __add__(self, other):  # element-wise sum (not tuple concatenation)
         return GateCount(*(a + b for a, b in zip(self, other)))
 
-    def scaled(self, n: int) -> "GateCount":
+    def scaled(self, n: int) -> GateCount:
         return GateCount(*(n * a for a in self))
 
 
@@ -61,7 +68,7 @@ def _read_csv(path: Path) -> list[dict]:
         return list(csv.DictReader(line for line in fh if not line.startswith("#")))
 
 
-def load_gate_table(path: Union[str, Path, None] = None) -> dict[tuple[str, int], GateCount]:
+def load_gate_table(path: str | Path | None = None) -> dict[tuple[str, int], GateCount]:
     """The source's table: {(unit, bits): GateCount}, unit in {"adder", "multiplier"}."""
     p = Path(path) if path is not None else data_file(GATE_FILE)
     out = {}
@@ -71,13 +78,13 @@ def load_gate_table(path: Union[str, Path, None] = None) -> dict[tuple[str, int]
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def _bundled_table() -> dict[tuple[str, int], GateCount]:
     """The shipped table, read once (it is a read-only data file)."""
     return load_gate_table()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _fit(kind: str) -> np.ndarray:
     """Polynomial coefficients (3 gate types x degree+1), highest power first."""
     table = _bundled_table()
@@ -89,14 +96,40 @@ def _fit(kind: str) -> np.ndarray:
     return np.stack([np.polyfit(bits, counts[:, j], FIT_DEGREE[kind]) for j in range(3)])
 
 
-def gate_counts(kind: str, bits: int) -> GateCount:
-    """AND/OR/XOR gates of one ``bits``-wide adder or multiplier: the table value at 16/24/32
-    bits, the documented fit elsewhere."""
+def library_bits(kind: str, bits: int) -> int:
+    """Smallest width of the source's unit library (16, 24, 32 bits for each kind) that holds
+    ``bits``; SpecError if ``bits`` exceeds the widest library unit."""
+    _check_unit(kind, bits)
+    widths = sorted(b for (k, b) in _bundled_table() if k == kind)
+    for w in widths:
+        if w >= bits:
+            return w
+    raise SpecError(f"gate counts: a {bits}-bit {kind} exceeds the widest library {kind} ({widths[-1]} bits)")
+
+
+def _check_unit(kind: str, bits: int) -> None:
     if kind not in FIT_DEGREE:
         raise SpecError(f"gate counts: unit must be 'adder' or 'multiplier' (got {kind!r})")
     if int(bits) != bits or bits < 1:
         raise SpecError(f"gate counts: width must be a positive integer number of bits (got {bits!r})")
+
+
+def _check_method(method: str) -> None:
+    if method not in GATE_METHODS:
+        raise SpecError(f"gate counts: method must be one of {', '.join(GATE_METHODS)} (got {method!r})")
+
+
+def gate_counts(kind: str, bits: int, method: GateMethod = "interpolate") -> GateCount:
+    """AND/OR/XOR gates of one ``bits``-wide adder or multiplier.
+
+    ``method="interpolate"``: the table value at 16/24/32 bits, the documented fit elsewhere.
+    ``method="library"``: the table value of the smallest library width >= ``bits``.
+    """
+    _check_method(method)
+    _check_unit(kind, bits)
     table = _bundled_table()
+    if method == "library":
+        return table[(kind, library_bits(kind, int(bits)))]
     if (kind, int(bits)) in table:
         return table[(kind, int(bits))]
     coef = _fit(kind)
@@ -115,7 +148,7 @@ class ArithUnit:
     role: str = ""
 
 
-def load_unit_inventory(path: Union[str, Path, None] = None) -> tuple[ArithUnit, ...]:
+def load_unit_inventory(path: str | Path | None = None) -> tuple[ArithUnit, ...]:
     """The 18 adders and 22 multipliers (``data/llama3_arith_units.csv``)."""
     p = Path(path) if path is not None else data_file(INVENTORY_FILE)
     units = []
@@ -129,30 +162,47 @@ def load_unit_inventory(path: Union[str, Path, None] = None) -> tuple[ArithUnit,
     return tuple(units)
 
 
-def unit_bits(unit: ArithUnit, plan: Union[PrecisionPlan, int]) -> int:
+def unit_bits(unit: ArithUnit, plan: PrecisionPlan | int) -> int:
     """Width of ``unit`` under ``plan`` (an int = the same width for every unit)."""
     if isinstance(plan, (int, np.integer)):
         return int(plan)
     return max(plan.bits(n) for n in unit.nodes)
 
 
-def total_gates(plan: Union[PrecisionPlan, int], inventory: Optional[Iterable[ArithUnit]] = None) -> GateCount:
+def total_gates(plan: PrecisionPlan | int, inventory: Iterable[ArithUnit] | None = None,
+                method: GateMethod = "interpolate") -> GateCount:
     """Gates of every arithmetic unit in ``inventory`` (default: the LLaMA-3 block's 18 adders
-    and 22 multipliers) at the widths ``plan`` gives them."""
+    and 22 multipliers) at the widths ``plan`` gives them; ``method`` as in :func:`gate_counts`."""
     units = tuple(inventory) if inventory is not None else load_unit_inventory()
     total = GateCount(0, 0, 0)
     for u in units:
-        total = total + gate_counts(u.kind, unit_bits(u, plan))
+        total = total + gate_counts(u.kind, unit_bits(u, plan), method)
     return total
 
 
-def gate_breakdown(plan: Union[PrecisionPlan, int], inventory: Optional[Iterable[ArithUnit]] = None) -> list[dict]:
-    """Per-unit rows: unit, group, kind, bits, and_gates, or_gates, xor_gates, total (for a DataFrame)."""
+def gate_share(plan: PrecisionPlan | int, reference_bits: int = 32,
+               inventory: Iterable[ArithUnit] | None = None,
+               method: GateMethod = "interpolate") -> tuple[float, float, float]:
+    """(AND, OR, XOR) gates of ``plan`` as fractions of the same inventory at a uniform
+    ``reference_bits`` (default 32), both counted with ``method``."""
+    units = tuple(inventory) if inventory is not None else load_unit_inventory()
+    num = total_gates(plan, units, method)
+    den = total_gates(reference_bits, units, method)
+    return (num.and_gates / den.and_gates, num.or_gates / den.or_gates, num.xor_gates / den.xor_gates)
+
+
+def gate_breakdown(plan: PrecisionPlan | int, inventory: Iterable[ArithUnit] | None = None,
+                   method: GateMethod = "interpolate") -> list[dict]:
+    """Per-unit rows: unit, group, kind, bits (needed), built_bits (the width counted: equal to
+    ``bits`` for interpolate, the library width for library), and_gates, or_gates, xor_gates,
+    total (for a DataFrame)."""
+    _check_method(method)
     units = tuple(inventory) if inventory is not None else load_unit_inventory()
     rows = []
     for u in units:
         b = unit_bits(u, plan)
-        g = gate_counts(u.kind, b)
-        rows.append(dict(unit=u.unit, group=u.group, kind=u.kind, bits=b, and_gates=g.and_gates,
-                         or_gates=g.or_gates, xor_gates=g.xor_gates, total=g.total))
+        built = library_bits(u.kind, b) if method == "library" else b
+        g = gate_counts(u.kind, b, method)
+        rows.append({"unit": u.unit, "group": u.group, "kind": u.kind, "bits": b, "built_bits": built,
+                         "and_gates": g.and_gates, "or_gates": g.or_gates, "xor_gates": g.xor_gates, "total": g.total})
     return rows
