@@ -133,10 +133,10 @@ def breakdown(reports, metric: str = "latency", by: str | Sequence[str] = ("kind
             tables = {name: _breakdown_table(r, b, metric) for name, r in named.items()}
             small = _panel(ax, tables, b, metric, normalize, other_below, narrow)
             if small:
-                ax.text(0.0, -0.2 if not any(len(k) > 14 for k in named) else -0.32,
-                        f"other (< {_fmt(100 * other_below)}% each): {', '.join(small)}",
-                        transform=ax.transAxes, fontsize="x-small", color=MUTED_TEXT, va="top", ha="left",
-                        wrap=True)
+                tilted = any(lbl.get_rotation() for lbl in ax.get_xticklabels())
+                ax.annotate(f"other (< {_fmt(100 * other_below)}% each):\n{', '.join(small)}", (0.0, 0.0),
+                            xycoords="axes fraction", xytext=(0, -48 if tilted else -24), textcoords="offset points",
+                            fontsize="x-small", color=MUTED_TEXT, va="top", ha="left")
         if title:
             fig.suptitle(title, x=0.01, ha="left", fontweight="bold", fontsize="medium")
     return fig

@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..report import Report
 
 LEVELS = ("dram", "link")
+_CPU_DASHES = ["-.", "--", ":", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 2))]
 
 
 def _link(hw) -> tuple[str, str, float]:
@@ -43,15 +44,6 @@ def _cpu_roofs(df: pd.DataFrame, hw) -> list[tuple[str, float, float]]:
         cycles = float(g["cpu_s"].sum() * hw.host.clock_ghz * 1e9 / g["elements"].sum())
         out.append((str(fn), rate, cycles))
     return sorted(out, key=lambda t: -t[1])
-
-
-def _spread(ys: list[float], gap: float) -> list[float]:
-    """Label positions (axes fraction) near ``ys`` (sorted high to low) at least ``gap`` apart."""
-    out: list[float] = []
-    for y in ys:
-        out.append(min(y, out[-1] - gap) if out else y)
-    shift = max(0.0, 0.04 - out[-1]) if out else 0.0
-    return [y + shift for y in out]
 
 
 def _frac(v: float, lo: float, hi: float) -> float:
@@ -96,12 +88,22 @@ def _label_spots(ax, df, x_all, perf, placed, share, min_share: float = 0.02) ->
     if not spots:
         return
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
-    items = sorted(spots.items(), key=lambda kv: -kv[1][1])
-    ys = _spread([_frac(v[1], y0, y1) for _, v in items], gap=0.075)
-    for ((kind, _, _), (xv, yv, sh)), ty in zip(items, ys):
+    # labels sit above their spot (below it near the top), stacked apart, in the empty space between roofs
+    items = sorted(spots.items(), key=lambda kv: kv[1][1])
+    fy = [_frac(v[1], y0, y1) for _, v in items]
+    up = [i for i, f in enumerate(fy) if f < 0.75]
+    down = [i for i, f in enumerate(fy) if f >= 0.75][::-1]
+    ty = {}
+    for i in up:
+        ty[i] = max(fy[i] + 0.16, (max(ty.values()) + 0.075) if ty else 0.0)
+    last = None
+    for i in down:
+        ty[i] = min(fy[i] - 0.14, last - 0.075) if last is not None else fy[i] - 0.14
+        last = ty[i]
+    for i, ((kind, _, _), (xv, yv, sh)) in enumerate(items):
         fx = _frac(xv, x0, x1)
-        right = fx < 0.7
-        ax.annotate(f"{kind} {_fmt(100 * sh, 2)}%", (xv, yv), xytext=(fx + (0.1 if right else -0.1), ty),
+        right = fx < 0.6
+        ax.annotate(f"{kind} {_fmt(100 * sh, 2)}%", (xv, yv), xytext=(fx + (0.06 if right else -0.06), ty[i]),
                     textcoords="axes fraction", ha="left" if right else "right", va="center", fontsize="small",
                     color=kind_color(kind), fontweight="bold", zorder=6,
                     arrowprops={"arrowstyle": "-", "color": "0.45", "lw": 0.6, "shrinkA": 1, "shrinkB": 3})
@@ -112,6 +114,16 @@ def _ceiling(ax, xs, ys, resource: str, ls: str = "-", lw: float = 1.5, gid: str
     ln.set_gid(gid)
 
 
+def _y_limits(report, peak: float) -> tuple[float, float]:
+    """Common y range (FLOP/s) of all panels: every op and every ceiling in view."""
+    df, hw = report.ops, report.hw
+    flops, lat = df["flops"].to_numpy(float), df["latency_s"].to_numpy(float)
+    perf = np.divide(flops, lat, out=np.zeros_like(flops), where=lat > 0)
+    lows = [float(perf[perf > 0].min()) if (perf > 0).any() else peak / 1e3, peak / 1e3]
+    lows += [r for _, r, _ in _cpu_roofs(df, hw)]
+    return min(lows) / 3.0, peak * 3.0
+
+
 def _limits(xs: np.ndarray, ridges: list[float], ys: np.ndarray, floor: float, peak: float):
     lo = min([*(xs.tolist() or [1.0]), *ridges]) / 4.0
     hi = max([*(xs.tolist() or [1.0]), *ridges]) * 8.0
@@ -119,7 +131,7 @@ def _limits(xs: np.ndarray, ridges: list[float], ys: np.ndarray, floor: float, p
     return lo, hi, ylo, peak * 3.0
 
 
-def _dram_panel(ax, report, peak: float) -> list[tuple[Line2D, str]]:
+def _dram_panel(ax, report, peak: float, ylim: tuple[float, float]) -> list[tuple[Line2D, str]]:
     """x = FLOP per DRAM byte (for host-CPU ops: per byte through the CPU's memory port)."""
     hw, df = report.hw, report.ops
     flops, lat = df["flops"].to_numpy(float), df["latency_s"].to_numpy(float)
@@ -133,7 +145,8 @@ def _dram_panel(ax, report, peak: float) -> list[tuple[Line2D, str]]:
     ridges = [peak / dram_bw] + [r / cpu_bw for _, r, _ in roofs]
     floor = min([dram_bw * min(ai[finite].min() if finite.any() else 1.0, peak / dram_bw)]
                 + [r for _, r, _ in roofs])
-    lo, hi, ylo, yhi = _limits(ai[finite], ridges, perf[placed], floor, peak)
+    lo, hi, _, _ = _limits(ai[finite], ridges, perf[placed], floor, peak)
+    ylo, yhi = ylim
     xline = np.geomspace(lo, hi, 256)
     _ceiling(ax, xline, np.full_like(xline, peak), "array", lw=1.0, ls=":", gid="ceiling|peak")
     _ceiling(ax, xline, np.minimum(peak, dram_bw * xline), "dram", gid="ceiling|dram")
@@ -144,19 +157,12 @@ def _dram_panel(ax, report, peak: float) -> list[tuple[Line2D, str]]:
         top = roofs[0][1]
         _ceiling(ax, xline, np.minimum(top, cpu_bw * xline), "cpu_memory", lw=1.2, gid="ceiling|cpu_memory")
         legend.append((Line2D([], [], color=resource_color("cpu_memory"), lw=1.2),
-                       f"host CPU memory {_fmt_si(cpu_bw, 'B/s')}"))
-        legend.append((Line2D([], [], color=resource_color("cpu"), lw=1.1, ls="-."),
-                       f"host CPU {_fmt(hw.host.clock_ghz)} GHz / cycles per element"))
-        texts = []
-        for fn, rate, cycles in roofs:
-            _ceiling(ax, xline, np.minimum(rate, cpu_bw * xline), "cpu", ls="-.", lw=1.1, gid=f"ceiling|cpu|{fn}")
-            texts.append((rate, f"CPU {fn}: {_fmt(cycles)} cyc/elem, {_fmt_si(rate, 'FLOP/s')}"))
-        ax.set_xlim(lo, hi)
-        ax.set_ylim(ylo, yhi)
-        ys = _spread([_frac(r, ylo, yhi) + 0.035 for r, _ in texts], gap=0.06)
-        for (_, text), ty in zip(texts, ys):
-            ax.text(0.99, ty, text, transform=ax.transAxes, ha="right", va="center", fontsize="x-small",
-                    color=resource_color("cpu"), zorder=5)
+                       f"host CPU memory {_fmt_si(cpu_bw, 'B/s')} ({_fmt(hw.host.clock_ghz)} GHz CPU)"))
+        for (fn, rate, cycles), ls in zip(roofs, _CPU_DASHES * len(roofs)):
+            flat = np.geomspace(rate / cpu_bw, hi, 64)  # from its ridge on the CPU-memory slope
+            _ceiling(ax, flat, np.full_like(flat, rate), "cpu", ls=ls, lw=1.1, gid=f"ceiling|cpu|{fn}")
+            legend.append((Line2D([], [], color=resource_color("cpu"), lw=1.1, ls=ls),
+                           f"host CPU {fn}: {_fmt(cycles)} cycles/element, {_fmt_si(rate, 'FLOP/s')}"))
     ax.set_xlim(lo, hi)
     ax.set_ylim(ylo, yhi)
     _draw_ops(ax, df, ai, perf, placed, finite, hi / 1.6, "ops")
@@ -165,7 +171,7 @@ def _dram_panel(ax, report, peak: float) -> list[tuple[Line2D, str]]:
     return legend
 
 
-def _link_panel(ax, report, peak: float) -> tuple[list[tuple[Line2D, str]], int]:
+def _link_panel(ax, report, peak: float, ylim: tuple[float, float]) -> tuple[list[tuple[Line2D, str]], int]:
     """x = FLOP per byte over the link that feeds the scratchpad (L2 or DMA)."""
     hw, df = report.hw, report.ops
     res, name, bw = _link(hw)
@@ -176,8 +182,9 @@ def _link_panel(ax, report, peak: float) -> tuple[list[tuple[Line2D, str]], int]
     placed = accel & (flops > 0) & (perf > 0)
     x = np.divide(flops, link_bytes, out=np.full_like(flops, np.inf), where=link_bytes > 0)
     finite = placed & np.isfinite(x)
-    lo, hi, ylo, yhi = _limits(x[finite], [peak / bw], perf[placed],
-                               bw * (x[finite].min() if finite.any() else 1.0), peak)
+    lo, hi, _, _ = _limits(x[finite], [peak / bw], perf[placed], bw * (x[finite].min() if finite.any() else 1.0),
+                           peak)
+    ylo, yhi = ylim
     xline = np.geomspace(lo, hi, 256)
     _ceiling(ax, xline, np.full_like(xline, peak), "array", lw=1.0, ls=":", gid="ceiling|peak")
     _ceiling(ax, xline, np.minimum(peak, bw * xline), res, gid=f"ceiling|{res}")
@@ -190,8 +197,9 @@ def _link_panel(ax, report, peak: float) -> tuple[list[tuple[Line2D, str]], int]
         int((~accel & (flops > 0)).sum())
 
 
-def _legend(fig, ceilings, kinds, bounds) -> None:
-    """One legend under the panels: ceilings | op kind (colour) | bound (marker)."""
+def _legend(fig, ceilings, kinds, bounds, notes: str) -> None:
+    """One legend under the panels: ceilings | op kind (colour) | bound (marker), the
+    notes on top of it."""
     head = Line2D([], [], linestyle="none", marker="")
     blocks = [[(head, "Ceilings"), *ceilings],
               [(head, "Op kind (colour)"), *[(Line2D([], [], ls="none", marker="o", ms=5, color=kind_color(k)), k)
@@ -201,7 +209,9 @@ def _legend(fig, ceilings, kinds, bounds) -> None:
     n = max(len(b) for b in blocks)
     items = [it for b in blocks for it in b + [(head, "")] * (n - len(b))]
     leg = fig.legend([h for h, _ in items], [t for _, t in items], loc="outside lower center", ncols=3,
-                     handlelength=1.6, handletextpad=0.5, labelspacing=0.25, columnspacing=1.2)
+                     handlelength=1.6, handletextpad=0.5, labelspacing=0.25, columnspacing=1.2, title=notes)
+    leg.get_title().set_fontsize("x-small")
+    leg.get_title().set_color(MUTED_TEXT)
     for t in leg.get_texts():
         if t.get_text() in ("Ceilings", "Op kind (colour)", "Bound (marker)"):
             t.set_fontweight("bold")
@@ -244,26 +254,22 @@ def roofline(report: Report, *, title: str | None = None, figsize: tuple[float, 
         fig = make_figure(*size)
         axes = fig.subplots(len(levels) if stacked else 1, 1 if stacked else len(levels), squeeze=False,
                             sharey=True).ravel()
+        ylim = _y_limits(report, peak)
         ceilings: list[tuple[Line2D, str]] = []
         n_cpu = 0
         for ax, level in zip(axes, levels):
             ax.set_xscale("log")
             ax.set_yscale("log")
             if level == "dram":
-                ceilings += _dram_panel(ax, report, peak)
+                ceilings += _dram_panel(ax, report, peak, ylim)
             else:
-                more, n_cpu = _link_panel(ax, report, peak)
+                more, n_cpu = _link_panel(ax, report, peak, ylim)
                 ceilings += more
             ax.grid(True, which="major")
         for ax in axes[:1] if not stacked else axes:
             ax.set_ylabel("Performance (FLOP/s)")
-        lo = min(ax.get_ylim()[0] for ax in axes)
-        for ax in axes:
-            ax.set_ylim(lo, 3.0 * peak)
         flops = df["flops"].to_numpy(float)
         placed = flops > 0
-        _legend(fig, ceilings, list(dict.fromkeys(df.loc[placed, "kind"].astype(str))),
-                list(dict.fromkeys(df.loc[placed, "bound"].astype(str))))
         notes = ["marker area \u221d share of latency"]
         if (~placed).any():
             what = ", ".join(sorted(set(df.loc[~placed, "kind"].astype(str))))
@@ -274,8 +280,8 @@ def roofline(report: Report, *, title: str | None = None, figsize: tuple[float, 
             notes.append(f"{n_edge} ops with no DRAM traffic drawn open at the right edge")
         if n_cpu and "link" in levels:
             notes.append(f"{n_cpu} host-CPU ops do not use the link")
-        axes[0].text(0.0, -0.2 if not stacked else -0.25, "; ".join(notes) + ".", transform=axes[0].transAxes,
-                     fontsize="x-small", color=MUTED_TEXT, va="top", ha="left")
+        _legend(fig, ceilings, list(dict.fromkeys(df.loc[placed, "kind"].astype(str))),
+                list(dict.fromkeys(df.loc[placed, "bound"].astype(str))), "; ".join(notes) + ".")
         context = _describe(report)
         head = title if title is not None else f"Roofline: {context}"
         fig.suptitle(head, x=0.01, ha="left", fontweight="bold", fontsize="medium")
