@@ -6,13 +6,12 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import load_hw
 from matplotlib.colors import to_hex, to_rgb
 
 import accelmodel as am
 from accelmodel import plots
 from accelmodel.plots import palette
-
-from conftest import load_hw
 
 
 @pytest.fixture(scope="module")

@@ -85,7 +85,7 @@ def _panel(ax, tables: dict[str, pd.Series], b: str, metric: str, normalize: boo
                     ha="center", va="bottom", fontsize="small", fontweight="bold")
     ax.set_ylim(0, (float(bottom.max()) if bottom.max() > 0 else 1.0) * 1.12)
     names = list(tables)
-    tilt = n * max(len(k) for k in names) > (14 if narrow else 24)
+    tilt = n * max(len(k) for k in names) > (20 if narrow else 24)
     ax.set_xticks(x, names, rotation=25 if tilt else 0, ha="right" if tilt else "center", rotation_mode="anchor")
     ax.set_ylabel(ylabel)
     ax.set_xlim(-0.6 if n > 1 else -0.8, n - 0.4 if n > 1 else 0.8)
