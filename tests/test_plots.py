@@ -78,7 +78,7 @@ def test_roofline_one_point_per_op_at_its_intensity(base):
     assert "FLOP" in ax.get_xlabel() and "FLOP/s" in ax.get_ylabel()
     # footnote says the zero-FLOP (quantize) ops are not drawn
     n_zero = int((ops["flops"] == 0).sum())
-    assert any(f"{n_zero} ops with no FLOPs" in t.get_text() for t in ax.texts)
+    assert f"{n_zero} ops with no FLOPs" in fig.legends[0].get_title().get_text()
 
 
 def test_roofline_ceilings_from_spec(base):
@@ -86,15 +86,41 @@ def test_roofline_ceilings_from_spec(base):
     fig = plots.roofline(base)
     ax = fig.axes[0]
     peak = 2 * hw.peak_macs_per_s
-    dram, link = ax.lines[0], ax.lines[1]
+    dram = [ln for ln in ax.lines if ln.get_gid() == "ceiling|dram"][0]
+    link = [ln for ln in fig.axes[1].lines if ln.get_gid() == "ceiling|l2"][0]
     x, y = dram.get_xdata(), dram.get_ydata()
     assert y.max() == pytest.approx(peak)
     np.testing.assert_allclose(y[0] / x[0], hw.dram.bandwidth_gbps * 1e9)
     x, y = link.get_xdata(), link.get_ydata()
     np.testing.assert_allclose(y[0] / x[0], hw.local_bytes_per_cycle * hw.clock_ghz * 1e9)
-    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert any(lbl.startswith("DRAM 64 GB/s") for lbl in labels)
     assert any("L2" in lbl and "16 GB/s" in lbl for lbl in labels)
+    # the L2 link's ceiling is on its own intensity axis, not on the DRAM panel (no mixed denominators)
+    assert not [ln for ln in ax.lines if ln.get_gid() == "ceiling|l2"]
+
+
+def test_roofline_cpu_roof_explains_cpu_bound_ops(base):
+    """Each CPU-bound op sits under its host-CPU roof: clock x FLOP per element / cycles per element."""
+    host = base.hw.host
+    fig = plots.roofline(base)
+    ax = fig.axes[0]
+    ops = base.ops
+    cpu = ops[(ops["bound"] == "cpu") & (ops["flops"] > 0)]
+    assert len(cpu)
+    for fn, g in cpu.groupby("function"):
+        roof = [ln for ln in ax.lines if ln.get_gid() == f"ceiling|cpu|{fn}"]
+        assert len(roof) == 1
+        flop_per_elem = float(g["flops"].iloc[0] / g["elements"].iloc[0])
+        expect = host.clock_ghz * 1e9 * flop_per_elem / getattr(host.cycles_per_element, fn)
+        np.testing.assert_allclose(roof[0].get_ydata(), expect, rtol=1e-9)
+        perf = g["flops"] / g["latency_s"]
+        assert (perf <= expect * (1 + 1e-9)).all() and (perf >= expect / 2).all()  # under it, within 2x
+    slope = [ln for ln in ax.lines if ln.get_gid() == "ceiling|cpu_memory"][0]
+    x, y = slope.get_xdata(), slope.get_ydata()
+    np.testing.assert_allclose(y[0] / x[0], host.memory_bandwidth_gbps * 1e9)
+    title = fig._suptitle.get_text()
+    assert all(w in title for w in ("bert-base", "prefill", "batch 1", "seq 128", "gemmini_default"))
 
 
 def test_roofline_infinite_intensity_at_right_edge(base):
@@ -118,7 +144,7 @@ def test_roofline_infinite_intensity_at_right_edge(base):
 # ---------------------------------------------------------------------------
 
 def test_latency_breakdown_shares_equal_report(base, ibert):
-    fig = plots.latency_breakdown({"baseline": base, "I-BERT": ibert}, normalize=True)
+    fig = plots.latency_breakdown({"baseline": base, "I-BERT": ibert}, normalize=True, other_below=0)
     ax_kind, ax_bound = fig.axes[:2]
     for ax, col in ((ax_kind, "kind"), (ax_bound, "bound")):
         bars = _bars(ax)
@@ -133,7 +159,7 @@ def test_latency_breakdown_shares_equal_report(base, ibert):
 
 
 def test_breakdown_absolute_values_and_stacking(base, ibert):
-    fig = plots.energy_breakdown([base, ibert], by=("kind", "component"))
+    fig = plots.energy_breakdown([base, ibert], by=("kind", "component"), other_below=0)
     ax_kind, ax_comp = fig.axes[:2]
     f, prefix = plots._si_factor(max(base.energy_j, ibert.energy_j))
     assert f"({prefix}J)" in ax_kind.get_ylabel()
@@ -151,6 +177,23 @@ def test_breakdown_absolute_values_and_stacking(base, ibert):
     assert set(comp) == {"mac", "scratchpad", "accumulator", "l2", "dram", "nonlinear", "cpu", "static"}
     assert sum(h[0] for h in comp.values()) * f == pytest.approx(base.energy_j)
     assert [t.get_text() for t in ax_kind.get_xticklabels()] == ["gemmini_default", "gemmini_ibert"]
+
+
+def test_breakdown_groups_small_slices_into_other(base, ibert):
+    fig = plots.latency_breakdown({"baseline": base, "I-BERT": ibert}, by="kind", other_below=0.05)
+    ax = fig.axes[0]
+    bars = _bars(ax)
+    shares = {name: r.by("kind")["latency_share"] for name, r in (("baseline", base), ("I-BERT", ibert))}
+    small = [k for k in shares["baseline"].index.union(shares["I-BERT"].index)
+             if all(s.get(k, 0.0) < 0.05 for s in shares.values())]
+    assert len(small) >= 2 and "other" in bars and not set(small) & set(bars)
+    f, _ = plots._si_factor(max(base.latency_s, ibert.latency_s))
+    for j, rep in enumerate((base, ibert)):
+        by = rep.by_kind()["latency_s"]
+        assert bars["other"][j] * f == pytest.approx(sum(by.get(k, 0.0) for k in small), rel=1e-9)
+    assert any(t.get_text().startswith("other (< 5% each)") for t in ax.texts)
+    totals = [t.get_text() for t in ax.texts]
+    assert plots._fmt_si(base.latency_s, "s") in totals  # totals carry their unit
 
 
 def test_breakdown_rejects_bad_metric(base):
@@ -434,7 +477,7 @@ def test_plots_never_import_pyplot_or_sweep():
 
 
 def test_colours_are_colour_blind_safe_and_stable():
-    assert plots.kind_color("matmul") in plots.OKABE_ITO
+    assert plots.bound_color("compute") in plots.OKABE_ITO
     assert plots.kind_color("softmax") != plots.kind_color("activation")
     assert plots.kind_color("some_new_kind") == plots.kind_color("some_new_kind")
     assert plots.bound_marker("dram") != plots.bound_marker("compute")

@@ -1,9 +1,9 @@
 """``accelmodel plot KIND SOURCE... --out FILE``: one figure from saved results.
 
 Sources: run directories written by ``accelmodel run --out DIR`` (roofline,
-latency, energy, flops-vs-latency, timeline), a sweep table (Parquet or CSV:
-heatmap, pareto), or a CSV/Parquet table with the documented columns
-(sparsity, nonlinear). The format comes from ``--format`` or the suffix of
+latency, energy, flops-vs-latency, timeline), a sweep result directory
+(``accelmodel sweep --out DIR``) or a Parquet/CSV table (heatmap, pareto), or a
+CSV/Parquet table with the documented columns (sparsity, nonlinear). The format comes from ``--format`` or the suffix of
 ``--out`` (png, pdf, svg).
 """
 
@@ -14,13 +14,15 @@ from pathlib import Path
 from ..errors import AccelModelError
 
 KINDS = {
-    "roofline": "ops on the roofline (attainable FLOP/s vs FLOP per DRAM byte): one run directory",
+    "roofline": "hierarchical roofline: DRAM + host-CPU roofs, and the L2/DMA link on its own axis: one run "
+                "directory",
     "latency": "latency stacked by op kind and by bound: one or more run directories side by side",
-    "energy": "energy stacked by op kind and by component: one or more run directories side by side",
+    "energy": "energy stacked by op kind and by component (MAC, SRAMs, L2, DRAM, units, CPU, static): one or "
+              "more run directories side by side",
     "flops-vs-latency": "share of FLOPs vs share of latency per op kind: one or more run directories",
     "timeline": "Gantt chart of one layer's ops (--layer): one run directory",
-    "heatmap": "a sweep metric (--value) over two axes (--x, --y): a sweep Parquet/CSV file",
-    "pareto": "two objectives (--x, --y) with the Pareto front: a sweep Parquet/CSV file",
+    "heatmap": "a sweep metric (--value) over two axes (--x, --y): a sweep result directory or table",
+    "pareto": "two objectives (--x, --y) with the Pareto front: a sweep result directory or table",
     "sparsity": "speedup / energy saving vs pruning ratio per pattern: CSV/Parquet (pattern, ratio, speedup, "
                 "energy_saving[, --quality COL])",
     "nonlinear": "nonlinear-unit error vs power: CSV/Parquet (unit, function, mae|rel_error, power_mw)",
@@ -33,22 +35,32 @@ def add_parser(sub) -> None:
     kinds = "\n".join(f"  {k:<17} {v}" for k, v in KINDS.items())
     import argparse
 
-    p = sub.add_parser("plot", help="draw a figure (PNG/PDF/SVG) from a run directory or a sweep table",
-                       description=f"Draw one figure.\n\nKINDs:\n{kinds}",
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("kind", metavar="KIND", choices=tuple(KINDS), help="what to draw (see above)")
+    p = sub.add_parser("plot", help="draw a figure (PNG/PDF/SVG) from a run directory or a sweep result "
+                       "directory", description=f"Draw one figure from saved results.\n\nKINDs (one line "
+                       f"each; SOURCE says what each one reads):\n{kinds}\n\nSOURCEs: a run directory "
+                       "(accelmodel run --out DIR), a sweep result directory (accelmodel sweep --out DIR), "
+                       "or a .parquet / .csv table.\n--paper single|double: paper style (7-8 pt text, "
+                       "3.3 in or 7.0 in wide).", formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("kind", metavar="KIND", choices=tuple(KINDS), help="what to draw: " + ", ".join(KINDS)
+                   + " (one line each above)")
     p.add_argument("sources", metavar="SOURCE", nargs="+",
-                   help="run directory (accelmodel run --out DIR) or table file (.parquet / .csv)")
+                   help="run directory (accelmodel run --out DIR), sweep result directory (accelmodel sweep "
+                        "--out DIR) or table file (.parquet / .csv)")
     p.add_argument("--out", "-o", metavar="FILE", required=True, help="output file; its suffix sets the format")
     p.add_argument("--format", choices=FORMATS, help="output format (default: from --out's suffix, else png)")
     p.add_argument("--dpi", type=int, default=200, help="PNG resolution (default 200)")
-    p.add_argument("--title", help="figure title")
+    p.add_argument("--title", help="figure title (default: model, phase, batch, length and design where known)")
+    p.add_argument("--paper", choices=("single", "double"),
+                   help="paper style: 7-8 pt text, one column (3.3 in) or full page (7.0 in) wide")
     p.add_argument("--names", metavar="A,B,...", help="design names for latency/energy/flops-vs-latency "
                                                        "(default: the hardware names)")
     p.add_argument("--by", metavar="G1,G2", help="groupings for latency/energy: kind, bound, component "
                                                   "(energy only); default kind,bound (latency), kind,component "
                                                   "(energy)")
     p.add_argument("--normalize", action="store_true", help="latency/energy: shares in percent, not absolute")
+    p.add_argument("--other-below", type=float, default=0.02, metavar="FRACTION",
+                   help="latency/energy: merge categories below this share in every design into 'other' "
+                        "(default 0.02; 0 keeps all)")
     p.add_argument("--layer", type=int, default=0, help="timeline: which layer (default 0; -1 = embedding)")
     p.add_argument("--x", help="heatmap/pareto: column on the x axis")
     p.add_argument("--y", help="heatmap/pareto: column on the y axis")
@@ -183,7 +195,8 @@ def build_figure(args):
             bad = [b for b in by if b not in ("kind", "bound", "component")]
             if bad:
                 raise AccelModelError(f"--by: unknown grouping {bad[0]!r} (kind, bound, component)")
-            return plots.breakdown(named, k, by, normalize=args.normalize, title=args.title)
+            return plots.breakdown(named, k, by, normalize=args.normalize, other_below=args.other_below,
+                                   title=args.title)
 
         if len(args.sources) != 1:
             raise AccelModelError(f"plot {k}: takes one table file, got {len(args.sources)}")
@@ -208,8 +221,16 @@ def build_figure(args):
 
 
 def run(args) -> int:
+    from .. import plots
+
     path, fmt = output_format(args.out, args.format)
-    fig = build_figure(args)
+    before = plots.current_style()
+    if args.paper:
+        plots.use_style("paper", column=args.paper)
+    try:
+        fig = build_figure(args)
+    finally:
+        plots.use_style(*before)
     p = write_figure(fig, path, fmt, dpi=args.dpi)
     print(f"wrote {p}")
     return 0
