@@ -23,13 +23,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
-from typing import Iterator, Literal, Optional, Sequence
+from typing import TYPE_CHECKING, Iterator, Literal, Optional, Sequence
 
-import networkx as nx
 
 from ..errors import SpecError
 from .config import TransformerConfig
 from .kinds import OpKind
+
+if TYPE_CHECKING:  # networkx is imported only when a graph is built
+    import networkx as nx
 
 Phase = Literal["prefill", "decode"]
 
@@ -124,7 +126,9 @@ class _Builder:
                                               "bytes": float(elems * self.act_bytes)}))
         return op.name
 
-    def graph(self) -> nx.DiGraph:
+    def graph(self) -> "nx.DiGraph":
+        import networkx as nx
+
         g = nx.DiGraph()
         g.add_nodes_from(self.nodes)
         if g.number_of_nodes() != len(self.nodes):
@@ -265,7 +269,7 @@ def build_graph(
     act_bytes: float = 1.0,
     weight_bytes: float = 1.0,
     kv_heads_kept: Sequence[int] | None = None,
-) -> nx.DiGraph:
+) -> "nx.DiGraph":
     """Op graph of one forward pass.
 
     prefill: ``batch`` sequences of ``seq_len`` tokens. decode: one new token for
@@ -401,12 +405,12 @@ def op_sequence(cfg: TransformerConfig, phase: Phase = "prefill", batch: int = 1
     return _op_sequence(cfg, phase, batch, seq_len, kv_len, kept)
 
 
-def ops_in_order(g: nx.DiGraph) -> list[Op]:
+def ops_in_order(g: "nx.DiGraph") -> list[Op]:
     """Ops in forward-pass order."""
     return [g.nodes[n]["op"] for n in g.graph["order"]]
 
 
-def total_macs(g: nx.DiGraph) -> int:
+def total_macs(g: "nx.DiGraph") -> int:
     return sum(op.macs for op in ops_in_order(g))
 
 
