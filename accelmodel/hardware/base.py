@@ -1,32 +1,46 @@
-"""Shared base for frozen spec models."""
+"""Shared base for frozen spec models, and the one YAML reader for every spec kind."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import typing
+from typing import Any, ClassVar
 
-import yaml
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
-from ..errors import SpecError
+from ..inputs import read_yaml_mapping
+
+__all__ = ["Frozen", "read_yaml_mapping"]
+
+
+def _is_tuple_type(tp: Any) -> bool:
+    origin = typing.get_origin(tp)
+    if origin is tuple:
+        return True
+    if origin is typing.Union or str(origin) == "<class 'types.UnionType'>":
+        return any(_is_tuple_type(a) for a in typing.get_args(tp))
+    return False
 
 
 class Frozen(BaseModel):
-    """Frozen pydantic model that rejects unknown keys."""
+    """Frozen pydantic model that rejects unknown keys and validates strictly:
+    no bool for a number, no string for a number or a bool, no fraction for a
+    count, finite numbers only. A list is accepted for a tuple field (YAML and
+    JSON have no tuples)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True, strict=True,
+                              allow_inf_nan=False)
+    _tuple_fields: ClassVar[frozenset[str]] = frozenset()
 
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        cls._tuple_fields = frozenset(n for n, f in cls.model_fields.items() if _is_tuple_type(f.annotation))
 
-def read_yaml_mapping(path: str | Path, what: str) -> dict:
-    """Read a YAML file whose top level is a mapping (``yaml.safe_load``).
-    ``what`` names the file's role in the one-line ``SpecError`` messages
-    (e.g. "hardware spec")."""
-    p = Path(path)
-    if not p.is_file():
-        raise SpecError(f"{what}: file not found: {p}")
-    try:
-        data = yaml.safe_load(p.read_text())
-    except yaml.YAMLError as exc:
-        raise SpecError(f"{what} {p.name}: not valid YAML ({str(exc).splitlines()[0]})") from None
-    if not isinstance(data, dict):
-        raise SpecError(f"{what} {p.name}: top level must be a mapping of fields")
-    return data
+    @model_validator(mode="before")
+    @classmethod
+    def _lists_as_tuples(cls, data: Any) -> Any:
+        if not cls._tuple_fields or not isinstance(data, dict):
+            return data
+        if not any(isinstance(data.get(n), list) for n in cls._tuple_fields):
+            return data
+        return {k: tuple(v) if k in cls._tuple_fields and isinstance(v, list) else v for k, v in data.items()}

@@ -632,4 +632,4 @@ def quality_table() -> tuple[QualityPoint, ...]:
     path = bundled_dir("data") / "pruning_quality.csv"
     with path.open(newline="") as fh:
         rows = list(csv.DictReader(fh))
-    return tuple(QualityPoint.model_validate(r) for r in rows)
+    return tuple(QualityPoint.model_validate(r, strict=False) for r in rows)  # CSV cells are text
