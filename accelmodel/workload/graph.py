@@ -27,6 +27,7 @@ from typing import Literal, Optional, Sequence
 import networkx as nx
 
 from ..errors import SpecError
+from .limits import check_run_shape
 from .config import TransformerConfig
 
 Phase = Literal["prefill", "decode"]
@@ -154,21 +155,8 @@ def build_graph(
     """
     if phase not in ("prefill", "decode"):
         raise SpecError(f"phase: must be 'prefill' or 'decode', got {phase!r}")
-    for nm, v in (("batch", batch), ("seq_len", seq_len)):
-        if not isinstance(v, int) or v <= 0:
-            raise SpecError(f"{nm}: must be a positive integer, got {v!r}")
-    if not isinstance(kv_len, int) or kv_len < 0:
-        raise SpecError(f"kv_len: must be a non-negative integer, got {kv_len!r}")
-    if phase == "decode":
-        if cfg.arch == "encoder":
-            raise SpecError(f"phase: {cfg.name} is an encoder; decode (KV cache) needs a decoder model")
-        if kv_len <= 0:
-            raise SpecError("kv_len: decode needs kv_len >= 1 (tokens already in the KV cache)")
-        q_len, ctx = 1, kv_len + 1
-    else:
-        q_len, ctx = seq_len, seq_len
-    if cfg.positions == "learned" and ctx > cfg.max_positions:
-        raise SpecError(f"seq_len: {ctx} tokens exceed {cfg.name}'s {cfg.max_positions} learned positions")
+    check_run_shape(cfg, phase, batch, seq_len, kv_len)
+    q_len, ctx = (1, kv_len + 1) if phase == "decode" else (seq_len, seq_len)
 
     b = _Builder(cfg, act_bytes, weight_bytes)
     d, T = cfg.d_model, batch * q_len

@@ -97,9 +97,9 @@ class NM(Frozen):
     """N:M: keep n of every m consecutive weights along K (per column)."""
 
     kind: Literal["nm"] = "nm"
-    n: PositiveInt
+    n: PositiveInt = Field(le=4096)
     """Weights kept per group."""
-    m: PositiveInt
+    m: PositiveInt = Field(le=4096)
     """Group size along K."""
 
     @model_validator(mode="after")
@@ -113,9 +113,9 @@ class Block(Frozen):
     """Square or rectangular blocks over (K, N)."""
 
     kind: Literal["block"] = "block"
-    bh: PositiveInt
+    bh: PositiveInt = Field(le=65536)
     """Block height, rows along K."""
-    bw: PositiveInt
+    bw: PositiveInt = Field(le=65536)
     """Block width, columns along N."""
 
 
@@ -126,7 +126,7 @@ class Vector(Frozen):
     direction: Literal["row", "column", "auto"] = "auto"
     """row: 1 x L vectors inside a row; column: L x 1; auto: the fine-grained
     mask's dominant direction (:func:`pick_direction`)."""
-    length: Optional[PositiveInt] = None
+    length: Optional[PositiveInt] = Field(None, le=65536)
     """Single vector length (give this or ``lengths``)."""
     lengths: Optional[tuple[PositiveInt, ...]] = None
     """Mixed lengths, descending, each dividing the previous (e.g. [16, 8, 4])."""
