@@ -56,6 +56,10 @@ def brief(value: Any, limit: int = 40) -> str:
     (never their contents, which may be an expanded alias bomb)."""
     if isinstance(value, str):
         return repr(value) if len(value) <= limit else f"{value[:limit]!r}... ({len(value)} characters)"
+    if isinstance(value, (dict, list, tuple)) and _fits(value, [limit]):
+        r = repr(value)
+        if len(r) <= 2 * limit:
+            return r
     if isinstance(value, dict):
         return f"a mapping of {len(value)} key{'s' if len(value) != 1 else ''}"
     if isinstance(value, (list, tuple)):
@@ -64,6 +68,19 @@ def brief(value: Any, limit: int = 40) -> str:
         r = repr(value)
         return r if len(r) <= limit else f"an integer of {len(str(abs(value)))} digits"
     return f"a {type(value).__name__}"
+
+
+def _fits(value: Any, budget: list[int]) -> bool:
+    """Whether ``value`` has at most ``budget[0]`` scalars and short strings
+    (stops walking as soon as the budget is spent: safe on an expanded alias bomb)."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        return False
+    if isinstance(value, dict):
+        return all(_fits(k, budget) and _fits(v, budget) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return all(_fits(v, budget) for v in value)
+    return not isinstance(value, str) or len(value) <= 40
 
 
 # ---------------------------------------------------------------------------

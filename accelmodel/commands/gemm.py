@@ -6,9 +6,9 @@ import json
 import sys
 
 from ..cost.ops import matmul_cost
+from ..errors import SpecError
 from ..mapping.tiling import tile_matmul
 from ..workload.graph import Op
-from ..errors import SpecError
 from ..workload.limits import MAX_MACS, MAX_TOKENS
 from .common import positive_int, resolve_hw
 

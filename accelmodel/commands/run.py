@@ -7,10 +7,10 @@ import sys
 from pathlib import Path
 
 from ..errors import SpecError
+from ..inputs import check_output_dir
 from ..report_io import save_run
 from ..simulate import simulate
 from ..workload.config import load_workload
-from ..inputs import check_output_dir
 from ..workload.limits import MAX_BATCH, MAX_TOKENS
 from .common import DEFAULT_WORKLOAD, nonneg_int, positive_int, resolve_hw, resolve_pruning, si
 
