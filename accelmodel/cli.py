@@ -42,7 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except AccelModelError as exc:
-        print(f"accelmodel: error: {exc}", file=sys.stderr)
+        from .inputs import one_line
+
+        print(f"accelmodel: error: {one_line(str(exc))}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. piped into `head`
         sys.stderr.close()

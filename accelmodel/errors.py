@@ -18,8 +18,12 @@ class MappingError(AccelModelError):
 
 
 def format_validation_error(exc: ValidationError) -> str:
-    """First pydantic error as 'field.path: message (got value)'."""
-    err = exc.errors()[0]
+    """First pydantic error as 'field.path: message (got value)', the value
+    described briefly (:func:`accelmodel.inputs.brief`), never echoed whole."""
+    from .inputs import brief, one_line
+
+    errors = exc.errors(include_url=False, include_context=False)
+    err = errors[0]
     loc = ".".join(str(p) for p in err.get("loc", ()))
     msg = err.get("msg", "invalid value")
     if msg.startswith("Value error, "):  # our validators say "field: problem"
@@ -32,9 +36,11 @@ def format_validation_error(exc: ValidationError) -> str:
         msg = "unknown field"
     if err.get("type") == "missing":
         msg = "required field is missing"
-    more = len(exc.errors()) - 1
+    more = len(errors) - 1
     tail = f" (and {more} more error{'s' if more > 1 else ''})" if more else ""
     got = ""
     if "input" in err and err.get("type") not in ("extra_forbidden", "missing") and not isinstance(err["input"], dict):
-        got = f" (got {err['input']!r})"
-    return f"{loc or 'spec'}: {msg}{got}{tail}"
+        got = f" (got {brief(err['input'])})"
+    if len(loc) > 80:
+        loc = loc[:77] + "..."
+    return one_line(f"{loc or 'spec'}: {msg}{got}{tail}")

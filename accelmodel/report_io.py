@@ -26,6 +26,7 @@ import yaml
 
 from .errors import AccelModelError, SpecError
 from .hardware.spec import load_accelerator
+from .inputs import atomic_path, atomic_write_text
 from .report import Report
 from .workload.config import load_config_file, load_workload
 
@@ -52,10 +53,11 @@ def save_run(report: Report, out: str | Path) -> Path:
     directory ``out`` (created if needed). Returns the directory."""
     d = Path(out)
     d.mkdir(parents=True, exist_ok=True)
-    report.ops.to_csv(d / OPS_FILE, index=False)
-    (d / SUMMARY_FILE).write_text(json.dumps(_jsonable(report.summary()), indent=2) + "\n")
-    (d / HW_FILE).write_text(report.hw.to_yaml())
-    (d / WORKLOAD_FILE).write_text(yaml.safe_dump(report.model.model_dump(mode="json"), sort_keys=False))
+    with atomic_path(d / OPS_FILE) as tmp:  # each file appears whole or not at all
+        report.ops.to_csv(tmp, index=False)
+    atomic_write_text(d / HW_FILE, report.hw.to_yaml())
+    atomic_write_text(d / WORKLOAD_FILE, yaml.safe_dump(report.model.model_dump(mode="json"), sort_keys=False))
+    atomic_write_text(d / SUMMARY_FILE, json.dumps(_jsonable(report.summary()), indent=2) + "\n")  # last
     return d
 
 

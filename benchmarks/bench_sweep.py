@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from accelmodel.sweep import load_sweep, run_sweep
-from accelmodel.sweep.plan import workload_ops
+from accelmodel.sweep.check import workload_ops
 
 # stage -> functions whose cumulative time it is (from the profile)
 STAGES = {

@@ -80,7 +80,7 @@ def test_parquet_output_and_resume_after_interruption(tmp_path, reference):
     assert meta["columns"] == list(small_spec().columns)
     # results of another base design are never mixed in
     other = make_spec(load_hw("gemmini_ibert"), {"model": "bert-base", "seq_len": 32}, AXES, name="small")
-    with pytest.raises(SweepError, match="different base spec or workload"):
+    with pytest.raises(SweepError, match=r"different sweep \(base design differs\)"):
         run_sweep(other, out, jobs=1, progress=False, resume=True)
 
 

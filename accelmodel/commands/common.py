@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..hardware.spec import Accelerator, load_accelerator
+from ..inputs import brief
 from ..paths import find_file
 
 DEFAULT_HW = "gemmini_default"
@@ -16,28 +17,25 @@ def resolve_hw(name_or_path: str | None) -> Accelerator:
     return load_accelerator(find_file(name_or_path or DEFAULT_HW, "hw_configs", "--hw", "config"))
 
 
-def positive_int(name: str):
+def bounded_int(name: str, lo: int, hi: int):
+    """An argparse type: an integer in ``lo..hi`` (decimal digits only; a one-line error naming the option)."""
     def parse(text: str) -> int:
-        try:
-            v = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a positive integer, got {text!r}") from None
-        if v <= 0:
-            raise argparse.ArgumentTypeError(f"{name} must be a positive integer, got {v}")
+        t = text.strip()
+        if not (t.isdigit() or (t[:1] in "+-" and t[1:].isdigit())) or len(t) > 30:
+            raise argparse.ArgumentTypeError(f"{name} must be an integer in {lo}..{hi}, got {brief(text)}")
+        v = int(t)
+        if not lo <= v <= hi:
+            raise argparse.ArgumentTypeError(f"{name} must be an integer in {lo}..{hi}, got {v}")
         return v
     return parse
 
 
-def nonneg_int(name: str):
-    def parse(text: str) -> int:
-        try:
-            v = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a non-negative integer, got {text!r}") from None
-        if v < 0:
-            raise argparse.ArgumentTypeError(f"{name} must be a non-negative integer, got {v}")
-        return v
-    return parse
+def positive_int(name: str, hi: int = 2**31 - 1):
+    return bounded_int(name, 1, hi)
+
+
+def nonneg_int(name: str, hi: int = 2**31 - 1):
+    return bounded_int(name, 0, hi)
 
 
 def si(x: float, unit: str = "", digits: int = 3) -> str:

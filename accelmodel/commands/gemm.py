@@ -5,22 +5,27 @@ from __future__ import annotations
 import json
 import sys
 
+from ..errors import SpecError
 from ..gemm import gemm_result
+from ..workload.limits import MAX_MACS, MAX_TOKENS
 from .common import positive_int, resolve_hw
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("gemm", help="cycles, utilisation and traffic of one Y[M,N] = X[M,K] . W[K,N]")
     p.add_argument("--hw", metavar="FILE|NAME", help="hardware YAML or bundled config name (default gemmini_default)")
-    p.add_argument("--m", type=positive_int("--m"), required=True, help="rows of X and Y")
-    p.add_argument("--k", type=positive_int("--k"), required=True, help="reduction size")
-    p.add_argument("--n", type=positive_int("--n"), required=True, help="columns of W and Y")
+    p.add_argument("--m", type=positive_int("--m", MAX_TOKENS), required=True, help="rows of X and Y")
+    p.add_argument("--k", type=positive_int("--k", MAX_TOKENS), required=True, help="reduction size")
+    p.add_argument("--n", type=positive_int("--n", MAX_TOKENS), required=True, help="columns of W and Y")
     p.add_argument("--activations", action="store_true", help="W is an activation (input width), not a weight")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
+    if args.m * args.k * args.n > MAX_MACS:
+        raise SpecError(f"--m x --k x --n: {args.m * args.k * args.n:.3g} MACs; at most {MAX_MACS:.0e} allowed "
+                        f"(counts must stay exact)")
     hw = resolve_hw(args.hw)
     r = gemm_result(hw, args.m, args.k, args.n, not args.activations)
     if args.json:

@@ -98,7 +98,10 @@ def write_figure(fig, path: str | Path, fmt: str | None = None, dpi: int = 200) 
     """Save ``fig`` to ``path`` (parent directories created); format from ``fmt`` or the suffix."""
     p, f = output_format(path, fmt)
     p.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(p, format=f, dpi=dpi)
+    from ..inputs import atomic_path
+
+    with atomic_path(p) as tmp:
+        fig.savefig(tmp, format=f, dpi=dpi)
     return p
 
 

@@ -6,9 +6,12 @@ import json
 import sys
 from pathlib import Path
 
+from ..errors import SpecError
+from ..inputs import check_output_dir
 from ..report_io import save_run
 from ..simulation import simulate
 from ..workload.config import load_workload
+from ..workload.limits import MAX_BATCH, MAX_TOKENS
 from .common import DEFAULT_WORKLOAD, nonneg_int, positive_int, resolve_hw, resolve_pruning, si
 
 
@@ -18,9 +21,9 @@ def add_parser(sub) -> None:
     p.add_argument("--workload", metavar="NAME|FILE", default=DEFAULT_WORKLOAD,
                    help="preset name (bert-base, gpt2, llama3-8b, ...), workload YAML or HF config.json")
     p.add_argument("--phase", choices=("prefill", "decode"), default="prefill")
-    p.add_argument("--batch", type=positive_int("--batch"), default=1)
-    p.add_argument("--seq-len", type=positive_int("--seq-len"), default=512, help="prefill tokens per sequence")
-    p.add_argument("--kv-len", type=nonneg_int("--kv-len"), default=None,
+    p.add_argument("--batch", type=positive_int("--batch", MAX_BATCH), default=1)
+    p.add_argument("--seq-len", type=positive_int("--seq-len", MAX_TOKENS), default=512, help="prefill tokens per sequence")
+    p.add_argument("--kv-len", type=nonneg_int("--kv-len", MAX_TOKENS), default=None,
                    help="decode: tokens already in the KV cache (default 512)")
     p.add_argument("--pruning", metavar="FILE|NAME",
                    help="pruning plan YAML, or a bundled plan name (block16_50, unstructured_80, head_25, ...)")
@@ -32,6 +35,14 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    if args.phase == "prefill" and args.kv_len is not None:
+        raise SpecError("--kv-len: applies to --phase decode only (prefill has no KV cache); drop it or add "
+                        "--phase decode")
+    if args.out and args.plots and Path(args.out).resolve() == Path(args.plots).resolve():
+        raise SpecError("--plots: same directory as --out; give two directories")
+    for flag, target in (("--out", args.out), ("--plots", args.plots)):
+        if target:
+            check_output_dir(target, flag)
     hw = resolve_hw(args.hw)
     cfg = load_workload(args.workload)
     kv = args.kv_len if args.kv_len is not None else (512 if args.phase == "decode" else 0)

@@ -36,7 +36,7 @@ from typing import Literal, Optional
 
 from pydantic import Field, PositiveFloat, PositiveInt, model_validator
 
-from .base import Frozen
+from ..specbase import Frozen
 
 StorageFormat = Literal["dense", "csr", "csc", "bitmap", "nm", "block_csr"]
 SkipLevel = Literal["none", "tile", "vector", "element"]
@@ -56,14 +56,14 @@ class SparsitySupport(Frozen):
     block: Optional[tuple[PositiveInt, PositiveInt]] = None
     """Block size (rows along K, columns along N) for ``block_csr``; required
     there and only there."""
-    value_bits: Optional[PositiveInt] = None
+    value_bits: Optional[PositiveInt] = Field(None, le=64)
     """Bits per stored non-zero value; null = the accelerator's weight width
     (``dtypes.weight_bits``)."""
-    index_bits: PositiveInt = 16
+    index_bits: PositiveInt = Field(16, le=64)
     """Bits per column/row (or block) index in CSR/CSC/block-CSR."""
-    pointer_bits: PositiveInt = 32
+    pointer_bits: PositiveInt = Field(32, le=64)
     """Bits per row (column, block-row) pointer in CSR/CSC/block-CSR."""
-    decompressor_bytes_per_cycle: PositiveFloat = 16.0
+    decompressor_bytes_per_cycle: PositiveFloat = Field(16.0, le=65536)
     """Compressed bytes the decompressor consumes per accelerator cycle (ignored
     for dense storage)."""
     skip: SkipLevel = "none"

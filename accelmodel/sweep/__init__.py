@@ -30,8 +30,9 @@ from .evaluate import METRICS, RESULT_COLUMNS, evaluate_designs, summary_metrics
 from .pareto import pareto_front, pareto_mask
 from .plan import (DesignBuilder, PointCodec, Sampled, Screened, SweepPlan, check_spec, plan_sweep, sample_points,
                    screen, workload_ops)
-from .spec import (Axis, Constraint, Sampling, SweepSpec, WorkloadPoint, design_metric, load_sweep, make_spec,
-                   nonlinear_area_mm2, point_id, sweep_from_dict)
+from .keys import code_fingerprint, file_digest, point_id, resume_key
+from .load import load_sweep, make_spec, sweep_from_dict
+from .spec import Axis, Constraint, Sampling, SweepSpec, WorkloadPoint, design_metric, nonlinear_area_mm2
 
 
 def sweep(
@@ -68,5 +69,5 @@ __all__ = [
     "ResultStore", "SweepError", "BOUNDS", "KINDS", "METRICS", "RESULT_COLUMNS",
     "sweep", "run_sweep", "plan_sweep", "load_sweep", "sweep_from_dict", "make_spec",
     "evaluate_designs", "evaluate_chunk", "summary_metrics", "read_results", "pareto_front",
-    "pareto_mask", "point_id", "nonlinear_area_mm2",
+    "pareto_mask", "point_id", "nonlinear_area_mm2", "code_fingerprint", "file_digest", "resume_key",
 ]

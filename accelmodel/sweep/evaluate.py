@@ -29,7 +29,7 @@ from ..report import Report
 from ..simulation import simulate
 from ..unit_accuracy import design_accuracy
 from ..workload.kinds import KINDS
-from .plan import workload_ops
+from .check import workload_ops
 from .spec import WorkloadPoint, nonlinear_area_mm2
 
 METRICS = ("latency_s", "energy_j", "edp", "area_mm2", "nonlinear_area_mm2", "sram_kib", "utilization",

@@ -15,16 +15,16 @@ import hashlib
 import itertools
 import json
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 from pydantic import ValidationError
 
-from ..errors import AccelModelError, SpecError, format_validation_error
-from ..hardware.spec import Accelerator, apply_update as _apply, with_updates
-from .spec import (WORKLOAD_FIELDS, WORKLOAD_PREFIX, SweepSpec, WorkloadPoint, _canonical, _is_scalar,
-                   design_metric)
+from ..errors import SpecError, format_validation_error
+from ..hardware.spec import Accelerator, apply_update as _apply
+from .check import (DEFAULT_MAX_POINTS, _is_workload_path, _workload_error, check_size, check_spec,  # noqa: F401
+                    workload_ops)  # re-exported for callers
+from .spec import WORKLOAD_PREFIX, SweepSpec, WorkloadPoint, _canonical, _is_scalar, design_metric
 
 
 class DesignBuilder:
@@ -170,25 +170,6 @@ class Screened:
     """Why points were dropped -> how many (each point counted once, under its first reason)."""
 
 
-def workload_ops(wl: WorkloadPoint):
-    """The ops of a workload's pass (:class:`~accelmodel.workload.graph.OpSequence`),
-    as ``simulate`` builds them; raises what ``op_sequence`` raises. The model
-    file is read each time (``op_sequence`` memoises on the parsed config, so an
-    edited file is never answered from a stale entry)."""
-    from ..workload.config import load_workload
-    from ..workload.graph import op_sequence
-    return op_sequence(load_workload(wl.model), wl.phase, wl.batch, wl.seq_len, wl.kv_len)
-
-
-def _workload_error(wl: WorkloadPoint) -> Optional[str]:
-    """Why a workload cannot run (None if it can)."""
-    try:
-        workload_ops(wl)
-    except AccelModelError as exc:
-        return str(exc)
-    return None
-
-
 def screen(spec: SweepSpec, choices: list[tuple], codec: PointCodec | None = None,
            builder: DesignBuilder | None = None) -> Screened:
     """Build and validate each point's design and workload and apply the
@@ -254,9 +235,11 @@ class Sampled:
     """Repeated draws of random / LHS sampling -> how many."""
 
 
-def sample_points(spec: SweepSpec) -> Sampled:
-    """Check the axes (one-line errors naming the axis), draw the points, and
-    give each its stable id (:func:`point_id`); repeated draws are dropped."""
+def sample_points(spec: SweepSpec, max_points: int = DEFAULT_MAX_POINTS) -> Sampled:
+    """Refuse a plan over ``max_points`` (before drawing anything), check the
+    axes (one-line errors naming the axis), draw the points, and give each its
+    stable id (:func:`point_id`); repeated draws are dropped."""
+    check_size(spec, max_points)
     check_spec(spec)
     drawn = _sample(spec)
     codec = PointCodec(spec)
@@ -331,73 +314,10 @@ def _sample(spec: SweepSpec) -> list[tuple]:
     return list(zip(*cols))
 
 
-def check_spec(spec: SweepSpec) -> None:
-    """Every path and every value, alone on the base, must be valid, and every
-    constraint metric must exist: else a one-line error naming the axis (or
-    constraint)."""
-    base = spec.base
-    if spec.workload.pruning is not None and not spec.workload.pruning_path.is_file():
-        raise SpecError(f"workload.pruning: pruning plan not found: {spec.workload.pruning}")
-    for ax in spec.axes:
-        for p in ax.paths:
-            if p.startswith(WORKLOAD_PREFIX + "."):
-                f = p[len(WORKLOAD_PREFIX) + 1:]
-                if f not in WORKLOAD_FIELDS:
-                    raise SpecError(f"axis {ax.name}: unknown workload field {f!r} "
-                                    f"(fields: {', '.join(WORKLOAD_FIELDS)})")
-        choices = ax.grid_choices() if not ax.is_range else [ax._range_value(ax.min), ax._range_value(ax.max)]
-        for ch in choices:
-            comps = ax.components(ch)
-            hw_up = {p: v for p, v in zip(ax.paths, comps) if not _is_workload_path(p)}
-            wl_up: dict[str, Any] = {}
-            for p, v in zip(ax.paths, comps):
-                if p == WORKLOAD_PREFIX:
-                    if not isinstance(v, dict):
-                        raise SpecError(f"axis {ax.name}: a workload value must be a mapping of workload fields, "
-                                        f"got {v!r}")
-                    wl_up.update(v)
-                elif p.startswith(WORKLOAD_PREFIX + "."):
-                    wl_up[p[len(WORKLOAD_PREFIX) + 1:]] = v
-            what = ax.labels[ch] if ax.labelled else (comps[0] if len(comps) == 1 else list(comps))
-            if hw_up:
-                try:
-                    with_updates(base, hw_up)
-                except SpecError as exc:
-                    # the value itself is wrong (its own field is named); an error elsewhere in the
-                    # spec may depend on other axes: screening drops those points with the reason
-                    loc = str(exc).split(": ", 1)[0]
-                    if any(p == loc or p.startswith(loc + ".") or loc.startswith(p + ".") for p in hw_up):
-                        raise SpecError(f"axis {ax.name}: value {what!r}: {exc}") from None
-            if wl_up:
-                try:
-                    wl = spec.workload_for(wl_up)
-                except ValidationError as exc:
-                    raise SpecError(f"axis {ax.name}: value {what!r}: workload."
-                                    f"{format_validation_error(exc)}") from None
-                if "model" in wl_up:
-                    from ..workload.config import load_workload
-                    try:
-                        load_workload(wl.model)
-                    except SpecError as exc:
-                        raise SpecError(f"axis {ax.name}: value {what!r}: {exc}") from None
-                if wl.pruning is not None and not wl.pruning_path.is_file():
-                    raise SpecError(f"axis {ax.name}: value {what!r}: pruning plan not found: {wl.pruning}")
-    for c in spec.constraints:
-        v = design_metric(spec.base, spec.workload, c.metric)
-        if v is None and not any(c.metric in ax.paths for ax in spec.axes):
-            raise SpecError(f"constraint {c.label}: the design has no {c.metric} (the spec gives none)")
-        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
-            raise SpecError(f"constraint {c.label}: {c.metric} is not a number ({v!r})")
-
-
-def _is_workload_path(p: str) -> bool:
-    return p == WORKLOAD_PREFIX or p.startswith(WORKLOAD_PREFIX + ".")
-
-
-def plan_sweep(spec: SweepSpec, chunk: int = 2000) -> SweepPlan:
+def plan_sweep(spec: SweepSpec, chunk: int = 2000, max_points: int = DEFAULT_MAX_POINTS) -> SweepPlan:
     """Sample every point and screen it (build and validate its design, apply
     the constraints) without evaluating anything: what a dry run reports."""
-    smp = sample_points(spec)
+    smp = sample_points(spec, max_points)
     codec, builder = PointCodec(spec), DesignBuilder(spec.base)
     dropped = dict(smp.dropped)
     keep: list[int] = []

@@ -23,61 +23,30 @@ Every point of the sweep is a set of values, one per axis; applied to the base
 with :func:`accelmodel.with_updates` semantics (a dict value replaces the
 sub-spec; changing a ``kind`` starts from that kind's defaults). Points are
 identified by a stable hash of their (path, value) pairs (:func:`point_id`).
+Loading (YAML, plain data, Python values) is in :mod:`.load`; content keys in :mod:`.keys`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
-from pathlib import Path
 from typing import Any, Callable, Literal, Optional
 
 import numpy as np
-from pydantic import NonNegativeInt, PositiveInt, ValidationError, model_validator
+from pydantic import PositiveInt, model_validator
 
-from ..errors import SpecError, format_validation_error
-from ..hardware.base import Frozen, read_yaml_mapping
-from ..hardware.spec import Accelerator, load_accelerator
-from ..paths import bundled_file, find_file
+from ..errors import SpecError
+from ..specbase import Frozen
+from ..hardware.spec import Accelerator
+from ..inputs import brief
+from ..workload.point import WORKLOAD_FIELDS, WorkloadPoint
+from .keys import _canonical, _hash, point_id
+
+__all__ = ["Axis", "Constraint", "Sampling", "SweepSpec", "WorkloadPoint", "WORKLOAD_FIELDS", "WORKLOAD_PREFIX",
+           "DESIGN_METRICS", "design_metric", "nonlinear_area_mm2", "point_id", "_canonical", "_hash"]
 
 WORKLOAD_PREFIX = "workload"
 
 
-class WorkloadPoint(Frozen):
-    """One workload of a sweep: what :func:`accelmodel.simulate` runs."""
-
-    model: str = "bert-base"
-    """Preset name (``bert-base``, ``llama3-8b``, ...), workload YAML or HF ``config.json`` path."""
-    phase: Literal["prefill", "decode"] = "prefill"
-    batch: PositiveInt = 1
-    """Sequences per pass."""
-    seq_len: PositiveInt = 512
-    """Prefill tokens per sequence."""
-    kv_len: NonNegativeInt = 0
-    """Decode: tokens already in the KV cache."""
-    pruning: Optional[str] = None
-    """Pruning plan: a bundled plan name (``head_25``) or a YAML path. Pruned points are
-    evaluated one by one through :func:`accelmodel.simulate` (no fast path)."""
-
-    @property
-    def pruning_path(self) -> Optional[Path]:
-        """The pruning plan file (a bundled plan for a bare name), or None."""
-        if self.pruning is None:
-            return None
-        s = self.pruning
-        if s.endswith((".yaml", ".yml")):  # a file name, never a bundled plan's name
-            return Path(s)
-        return bundled_file(s, "workloads/pruning") or Path(s)
-
-    @property
-    def label(self) -> str:
-        what = f"s{self.seq_len}" if self.phase == "prefill" else f"kv{self.kv_len}"
-        tail = f"/{Path(self.pruning).stem}" if self.pruning else ""
-        return f"{Path(self.model).stem}/{self.phase}/b{self.batch}/{what}{tail}"
-
-
-WORKLOAD_FIELDS = tuple(WorkloadPoint.model_fields)
 
 
 def _is_scalar(v: Any) -> bool:
@@ -137,7 +106,7 @@ class Axis(Frozen):
             raise ValueError(f"axis {nm}: needs at least one path")
         for p in self.paths:
             if not isinstance(p, str) or not p or any(not k for k in p.split(".")):
-                raise ValueError(f"axis {nm}: bad path {p!r}")
+                raise ValueError(f"axis {nm}: bad path {brief(p)}")
         if len(set(self.paths)) != len(self.paths):
             raise ValueError(f"axis {nm}: a path is repeated")
         is_range = self.min is not None or self.max is not None
@@ -152,7 +121,7 @@ class Axis(Frozen):
                 for v in self.values:
                     if not isinstance(v, (list, tuple)) or len(v) != len(self.paths):
                         raise ValueError(f"axis {nm}: each value must be a list of {len(self.paths)} components "
-                                         f"(one per path), got {v!r}")
+                                         f"(one per path), got {brief(v)}")
             if self.labels is not None:
                 if len(self.labels) != len(self.values):
                     raise ValueError(f"axis {nm}: {len(self.labels)} labels for {len(self.values)} values")
@@ -162,7 +131,7 @@ class Axis(Frozen):
                 for v in self.values:
                     comps = v if len(self.paths) > 1 else (v,)
                     if not all(_is_scalar(c) for c in comps):
-                        raise ValueError(f"axis {nm}: value {v!r} is not a number or string; give the values "
+                        raise ValueError(f"axis {nm}: value {brief(v)} is not a number or string; give the values "
                                          f"as a mapping of labels to values")
                 keys = [_canonical(v) for v in self.values]
                 if len(set(keys)) != len(keys):
@@ -394,11 +363,10 @@ class SweepSpec(Frozen):
         return WorkloadPoint.model_validate({**self.workload.model_dump(), **wl_updates})
 
     def fingerprint(self) -> str:
-        """Hash of what is not an axis (base spec and base workload): results written
-        under one fingerprint are not mixed with another's."""
-        from .. import __version__
-        return _hash({"base": self.base.model_dump(mode="json"), "workload": self.workload.model_dump(mode="json"),
-                      "accelmodel": __version__})[:16]
+        """Hash of everything that decides the sweep's rows (:func:`.keys.resume_key`):
+        results written under one fingerprint are not mixed with another's."""
+        from .keys import resume_key
+        return _hash(resume_key(self))[:16]
 
 
 def _axis_entry(key: str, v: Any) -> dict:
@@ -409,118 +377,3 @@ def _axis_entry(key: str, v: Any) -> dict:
     if isinstance(v, (list, tuple)):
         return {"paths": [key], "values": list(v)}
     return {"paths": [key], "values": [v]}
-
-
-# ---------------------------------------------------------------------------
-# hashing
-
-def _jsonable(v: Any) -> Any:
-    if isinstance(v, (np.integer,)):
-        return int(v)
-    if isinstance(v, (np.floating,)):
-        return float(v)
-    if isinstance(v, dict):
-        return {str(k): _jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_jsonable(x) for x in v]
-    return v
-
-
-def _canonical(v: Any) -> str:
-    return json.dumps(_jsonable(v), sort_keys=True, separators=(",", ":"), allow_nan=False)
-
-
-def _hash(v: Any) -> str:
-    return hashlib.sha1(_canonical(v).encode()).hexdigest()
-
-
-def point_id(updates: dict[str, Any]) -> str:
-    """Stable id of a point: the first 16 hex digits of the SHA-1 of its
-    (path -> value) pairs as canonical JSON (keys sorted, no spaces)."""
-    return _hash(updates)[:16]
-
-
-# ---------------------------------------------------------------------------
-# loading
-
-def load_sweep(path_or_name: str | Path) -> SweepSpec:
-    """A sweep YAML file, or the name of a bundled one (``spad_acc``). Relative
-    paths inside it (base, workload model, pruning plan) are relative to the file."""
-    p = find_file(path_or_name, "hw_configs/sweeps", "sweep spec", "sweep")
-    data = read_yaml_mapping(p, "sweep spec")
-    return sweep_from_dict(data, where=p.name, root=p.parent)
-
-
-def _resolve_base(base: Any, where: str, root: Path | None) -> Accelerator:
-    if isinstance(base, Accelerator):
-        return base
-    if isinstance(base, dict):
-        try:
-            return Accelerator.model_validate(base)
-        except ValidationError as exc:
-            raise SpecError(f"{where}: base: {format_validation_error(exc)}") from None
-    if isinstance(base, (str, Path)):
-        return load_accelerator(find_file(base, "hw_configs", f"{where}: base", "hardware config", root=root))
-    raise SpecError(f"{where}: base: a bundled config name, a path or a mapping of fields")
-
-
-def _resolve_file(value: Any, root: Path | None) -> Any:
-    """Paths in a sweep file are relative to it; bare names stay names (presets, bundled plans)."""
-    if not isinstance(value, str):
-        return value
-    if root is None or ("/" not in value and not value.endswith((".yaml", ".yml", ".json"))):
-        return value
-    p = Path(value)
-    return str(p if p.is_absolute() else (root / p).resolve())
-
-
-def _resolve_workload_dict(wl: dict, root: Path | None) -> dict:
-    out = dict(wl)
-    if "model" in out:
-        out["model"] = _resolve_file(out["model"], root)
-    if out.get("pruning") is not None:
-        out["pruning"] = _resolve_file(out["pruning"], root)
-    return out
-
-
-def sweep_from_dict(data: dict, where: str = "sweep spec", root: Path | None = None) -> SweepSpec:
-    """Validate a sweep given as plain data (what the YAML holds)."""
-    d = dict(data)
-    if "base" not in d:
-        raise SpecError(f"{where}: base: required field is missing (a hardware config name or path)")
-    d["base"] = _resolve_base(d["base"], where, root)
-    if isinstance(d.get("workload"), dict):
-        d["workload"] = _resolve_workload_dict(d["workload"], root)
-    elif isinstance(d.get("workload"), str):
-        d["workload"] = {"model": _resolve_file(d["workload"], root)}
-    if isinstance(d.get("workloads"), (list, dict)):
-        w = d["workloads"]
-        items = w.items() if isinstance(w, dict) else enumerate(w)
-        res = {k: _resolve_workload_dict(v, root) if isinstance(v, dict) else v for k, v in items}
-        d["workloads"] = res if isinstance(w, dict) else list(res.values())
-    axes = d.get("axes")
-    if isinstance(axes, dict):  # resolve workload file paths in axis values
-        for key in ("workload.model", "workload.pruning"):
-            if key in axes and isinstance(axes[key], list):
-                axes = {**axes, key: [_resolve_file(v, root) for v in axes[key]]}
-        d["axes"] = axes
-    try:
-        spec = SweepSpec.model_validate(d)
-    except ValidationError as exc:
-        raise SpecError(f"{where}: {format_validation_error(exc)}") from None
-    return spec
-
-
-def make_spec(base: Accelerator | str, workload: WorkloadPoint | dict | str | None, axes: dict | list,
-              sampling: Sampling | dict | str = "grid", constraints: list | tuple = (), name: str = "sweep") -> SweepSpec:
-    """A :class:`SweepSpec` from Python values (axes as ``{path: values}`` or a list of :class:`Axis`)."""
-    wl: Any = workload if workload is not None else WorkloadPoint()
-    if isinstance(wl, str):
-        wl = {"model": wl}
-    data = {"name": name, "base": _resolve_base(base, "sweep", None), "workload": wl,
-            "axes": axes if isinstance(axes, dict) else list(axes), "sampling": sampling,
-            "constraints": list(constraints)}
-    try:
-        return SweepSpec.model_validate(data)
-    except ValidationError as exc:
-        raise SpecError(f"sweep: {format_validation_error(exc)}") from None

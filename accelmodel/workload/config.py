@@ -5,14 +5,14 @@ Knows nothing of hardware or cost.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Literal, Optional
 
-from pydantic import PositiveInt, ValidationError, model_validator
+from pydantic import Field, NonNegativeInt, PositiveInt, ValidationError, model_validator
 
 from ..errors import SpecError, format_validation_error
-from ..hardware.base import Frozen, read_yaml_mapping
+from ..specbase import Frozen, read_yaml_mapping
+from ..inputs import brief, read_json_mapping
 from ..paths import bundled_dir
 
 
@@ -23,17 +23,17 @@ class TransformerConfig(Frozen):
     """Label used in reports."""
     arch: Literal["encoder", "decoder"]
     """Encoder-only (BERT: bidirectional, no KV cache) or decoder-only (causal, KV cache)."""
-    n_layers: PositiveInt
+    n_layers: PositiveInt = Field(le=1024)
     """Number of transformer blocks."""
-    d_model: PositiveInt
+    d_model: PositiveInt = Field(le=131072)
     """Embedding (hidden) size d."""
-    n_heads: PositiveInt
+    n_heads: PositiveInt = Field(le=4096)
     """Query heads."""
-    n_kv_heads: Optional[PositiveInt] = None
+    n_kv_heads: Optional[PositiveInt] = Field(None, le=4096)
     """Key/value heads (grouped-query attention); None = n_heads."""
-    head_dim: Optional[PositiveInt] = None
+    head_dim: Optional[PositiveInt] = Field(None, le=65536)
     """Per-head size; None = d_model / n_heads."""
-    d_ff: PositiveInt
+    d_ff: PositiveInt = Field(le=1048576)
     """FFN intermediate size (per branch for gated FFNs)."""
     gated_ffn: bool = False
     """Gated FFN (SwiGLU / GeGLU): up and gate projections, activation on the gate, element-wise product."""
@@ -45,11 +45,11 @@ class TransformerConfig(Frozen):
     """Whether norms have learned scale (and bias for LayerNorm with ``bias``); OLMo uses non-parametric LayerNorm."""
     positions: Literal["learned", "rotary"] = "learned"
     """Learned absolute position embeddings or rotary (RoPE) on Q and K."""
-    max_positions: PositiveInt = 512
+    max_positions: PositiveInt = Field(512, le=16777216)
     """Rows of the learned position table (and the longest context for rotary models)."""
-    vocab_size: PositiveInt
+    vocab_size: PositiveInt = Field(le=16777216)
     """Vocabulary (rows of the token embedding)."""
-    type_vocab_size: int = 0
+    type_vocab_size: NonNegativeInt = Field(0, le=1024)
     """Token-type (segment) embeddings, BERT only."""
     bias: bool = True
     """Linear layers (and LayerNorm) have biases."""
@@ -72,8 +72,6 @@ class TransformerConfig(Frozen):
             raise ValueError(f"n_heads: d_model {self.d_model} is not divisible by n_heads {self.n_heads}; give head_dim")
         if self.n_heads % self.kv_heads:
             raise ValueError(f"n_kv_heads: n_heads {self.n_heads} is not a multiple of n_kv_heads {self.kv_heads}")
-        if self.type_vocab_size < 0:
-            raise ValueError("type_vocab_size: must be >= 0")
         return self
 
     # ---- derived ---------------------------------------------------------
@@ -163,13 +161,7 @@ def load_config_file(path: str | Path) -> TransformerConfig:
     p = Path(path)
     if p.suffix != ".json":
         return _validate(read_yaml_mapping(p, "workload"), f"workload {p.name}")
-    if not p.is_file():
-        raise SpecError(f"workload: file not found: {p}")
-    try:
-        data = json.loads(p.read_text())
-    except json.JSONDecodeError as exc:
-        raise SpecError(f"workload {p.name}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
-    return from_hf_config(data, name=p.stem)
+    return from_hf_config(read_json_mapping(p, "workload"), name=p.stem)
 
 
 def load_workload(name_or_path: str | Path) -> TransformerConfig:
@@ -179,7 +171,7 @@ def load_workload(name_or_path: str | Path) -> TransformerConfig:
     if "/" not in s and not s.endswith((".yaml", ".yml", ".json")):
         if preset.is_file():
             return load_config_file(preset)
-        raise SpecError(f"workload: unknown preset {s!r} (known: {', '.join(list_presets())})")
+        raise SpecError(f"workload: unknown preset {brief(s)} (known: {', '.join(list_presets())})")
     return load_config_file(s)
 
 
@@ -223,7 +215,7 @@ def from_hf_config(cfg: dict, name: str | None = None) -> TransformerConfig:
                 head_dim=cfg.get("head_dim"), d_ff=need("intermediate_size"), gated_ffn=True,
                 activation=_hf_act(str(cfg.get("hidden_act", "silu"))), norm="rmsnorm", positions="rotary",
                 max_positions=cfg.get("max_position_embeddings", 8192), vocab_size=need("vocab_size"),
-                bias=bool(cfg.get("attention_bias", False)), tie_embeddings=bool(cfg.get("tie_word_embeddings", False)),
+                bias=_hf_bool(cfg, "attention_bias", False), tie_embeddings=_hf_bool(cfg, "tie_word_embeddings", False),
                 lm_head=True,
             )
         elif mt in ("olmo", "hf_olmo"):
@@ -239,14 +231,25 @@ def from_hf_config(cfg: dict, name: str | None = None) -> TransformerConfig:
                 activation="silu", norm="layernorm", norm_affine=False, positions="rotary",
                 max_positions=cfg.get("max_position_embeddings", cfg.get("max_sequence_length", 2048)),
                 vocab_size=cfg.get("embedding_size") or need("vocab_size"),
-                bias=bool(cfg.get("attention_bias", cfg.get("include_bias", False))),
-                tie_embeddings=bool(cfg.get("tie_word_embeddings", cfg.get("weight_tying", False))), lm_head=True,
+                bias=_hf_bool(cfg, "attention_bias", _hf_bool(cfg, "include_bias", False)),
+                tie_embeddings=_hf_bool(cfg, "tie_word_embeddings", _hf_bool(cfg, "weight_tying", False)),
+                lm_head=True,
             )
         else:
-            raise SpecError(f"config.json: model_type {mt!r} is not supported (bert, gpt2, llama, olmo)")
+            raise SpecError(f"config.json: model_type {brief(mt)} is not supported (bert, gpt2, llama, olmo)")
     except (TypeError, ValueError) as exc:
-        raise SpecError(f"config.json ({mt}): {exc}") from None
-    return _validate(data, f"config.json ({mt})")
+        raise SpecError(f"config.json ({brief(mt)}): {exc}") from None
+    return _validate(data, f"config.json ({brief(mt)})")
+
+
+def _hf_bool(cfg: dict, key: str, default: bool) -> bool:
+    """A boolean of a HF config: JSON true/false only (the string "false" is not false)."""
+    v = cfg.get(key, default)
+    if v is None:
+        return default
+    if not isinstance(v, bool):
+        raise SpecError(f"config.json: {key}: must be true or false, got {brief(v)}")
+    return v
 
 
 def _hf_act(act: str) -> str:
@@ -259,4 +262,4 @@ def _hf_act(act: str) -> str:
         return "silu"
     if a == "relu":
         return "relu"
-    raise SpecError(f"config.json: activation {act!r} is not supported (gelu, gelu_new, silu, relu)")
+    raise SpecError(f"config.json: activation {brief(act)} is not supported (gelu, gelu_new, silu, relu)")

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Iterator, Literal, Optional, Sequence
 
 
 from ..errors import SpecError
+from .limits import check_run_shape
 from .config import TransformerConfig
 from .kinds import OpKind
 
@@ -138,7 +139,9 @@ class _Builder:
 
 
 def _check_pass(cfg: TransformerConfig, phase: str, batch: int, seq_len: int, kv_len: int) -> tuple[int, int]:
-    """Validate the pass's arguments; return (query length, context length)."""
+    """Validate the pass's arguments (and its size: :func:`check_run_shape`);
+    return (query length, context length)."""
+    check_run_shape(cfg, phase, batch, seq_len, kv_len)
     if phase not in ("prefill", "decode"):
         raise SpecError(f"phase: must be 'prefill' or 'decode', got {phase!r}")
     for nm, v in (("batch", batch), ("seq_len", seq_len)):

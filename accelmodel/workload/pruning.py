@@ -73,7 +73,7 @@ import yaml
 from pydantic import Field, NonNegativeInt, PositiveInt, ValidationError, model_validator
 
 from accelmodel.errors import SpecError, format_validation_error
-from accelmodel.hardware.base import Frozen, read_yaml_mapping
+from accelmodel.specbase import Frozen, read_yaml_mapping
 
 MATRIX_NAMES: tuple[str, ...] = ("wq", "wk", "wv", "wqkv", "wo", "w_up", "w_gate", "w_down")
 ATTENTION_MATRICES: tuple[str, ...] = ("wq", "wk", "wv", "wqkv", "wo")
@@ -97,9 +97,9 @@ class NM(Frozen):
     """N:M: keep n of every m consecutive weights along K (per column)."""
 
     kind: Literal["nm"] = "nm"
-    n: PositiveInt
+    n: PositiveInt = Field(le=4096)
     """Weights kept per group."""
-    m: PositiveInt
+    m: PositiveInt = Field(le=4096)
     """Group size along K."""
 
     @model_validator(mode="after")
@@ -113,9 +113,9 @@ class Block(Frozen):
     """Square or rectangular blocks over (K, N)."""
 
     kind: Literal["block"] = "block"
-    bh: PositiveInt
+    bh: PositiveInt = Field(le=65536)
     """Block height, rows along K."""
-    bw: PositiveInt
+    bw: PositiveInt = Field(le=65536)
     """Block width, columns along N."""
 
 
@@ -126,7 +126,7 @@ class Vector(Frozen):
     direction: Literal["row", "column", "auto"] = "auto"
     """row: 1 x L vectors inside a row; column: L x 1; auto: the fine-grained
     mask's dominant direction (:func:`pick_direction`)."""
-    length: Optional[PositiveInt] = None
+    length: Optional[PositiveInt] = Field(None, le=65536)
     """Single vector length (give this or ``lengths``)."""
     lengths: Optional[tuple[PositiveInt, ...]] = None
     """Mixed lengths, descending, each dividing the previous (e.g. [16, 8, 4])."""
@@ -632,4 +632,4 @@ def quality_table() -> tuple[QualityPoint, ...]:
     path = bundled_dir("data") / "pruning_quality.csv"
     with path.open(newline="") as fh:
         rows = list(csv.DictReader(fh))
-    return tuple(QualityPoint.model_validate(r) for r in rows)
+    return tuple(QualityPoint.model_validate(r, strict=False) for r in rows)  # CSV cells are text
