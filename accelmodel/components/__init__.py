@@ -16,7 +16,22 @@ from .technology import scaling
 from .units import UnitCost, gate_inventory_cost, unit_cost
 
 __all__ = [
-    "ComponentTable", "component_table", "FORMATS", "NumberFormat", "number_format", "dram_energy_j_per_bit",
-    "byte_hop_energy_j", "PeCost", "mac_energy_j", "pe", "pe_area_m2", "SramCost", "register_file", "sram",
-    "scaling", "UnitCost", "gate_inventory_cost", "unit_cost",
+    "FORMATS",
+    "ComponentTable",
+    "NumberFormat",
+    "PeCost",
+    "SramCost",
+    "UnitCost",
+    "byte_hop_energy_j",
+    "component_table",
+    "dram_energy_j_per_bit",
+    "gate_inventory_cost",
+    "mac_energy_j",
+    "number_format",
+    "pe",
+    "pe_area_m2",
+    "register_file",
+    "scaling",
+    "sram",
+    "unit_cost",
 ]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import csv
-from functools import lru_cache
+from functools import cache
 
 from ..paths import bundled_dir
 
 
-@lru_cache(maxsize=None)
+@cache
 def read_rows(name: str) -> tuple[dict[str, str], ...]:
     """Rows of the bundled CSV ``name`` as dicts of stripped strings (read once)."""
     path = bundled_dir("data") / name

@@ -29,10 +29,10 @@ other areas and leakages -- 0 by default: no cited fraction is in the anchors ye
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Mapping
 
 from ..hardware.spec import Accelerator
 from . import technology
@@ -82,6 +82,9 @@ class ComponentTable:
 
 def _sram_entries(name: str, capacity_bytes: float, word_bits: int, banks: int, node: float,
                   vdd: float | None, energy: dict, area: dict, leak: dict, timing: dict) -> None:
+    if word_bits * banks > capacity_bytes * 8:
+        raise ValueError(f"{name}: {banks} bank(s) cannot each hold one {word_bits}-bit row "
+                         f"({capacity_bytes:g} bytes in all)")
     s = sram(capacity_bytes, word_bits, banks, 1, node, vdd)
     energy[(name, "read")] = s.read_energy_j_per_byte
     energy[(name, "write")] = s.write_energy_j_per_byte

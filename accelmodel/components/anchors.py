@@ -10,7 +10,7 @@ model's value is returned in the row's ``unit``. ``tolerance`` is relative
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from ..hardware.nonlinear import CordicUnit, CrossRoadSoftmax, LutUnit
 from . import arith
@@ -59,8 +59,9 @@ def _sram(p: dict[str, str], quantity: str) -> float:
 
 def _softmax_unit(p: dict[str, str], quantity: str) -> float:
     kind, lanes, bits = p["kind"], int(p["lanes"]), int(p["datapath_bits"])
-    unit = {"lut": lambda: LutUnit(lanes=lanes, entries=int(p["entries"]), entry_bits=int(p["entry_bits"]),
-                                   interpolation=p["interpolation"]),
+    unit = {"lut": lambda: LutUnit.model_validate({"lanes": lanes, "entries": int(p["entries"]),
+                                                   "entry_bits": int(p["entry_bits"]),
+                                                   "interpolation": p["interpolation"]}),
             "cordic": lambda: CordicUnit(lanes=lanes, iterations=int(p["iterations"])),
             "crossroad": lambda: CrossRoadSoftmax(lanes=lanes)}[kind]()
     cost = unit_cost(unit, float(p["node_nm"]), None, bits, p.get("unrolled", "true") == "true",

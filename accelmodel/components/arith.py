@@ -27,7 +27,7 @@ Everything is at 45 nm, nominal supply; scale with :mod:`.technology`.
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from functools import cache
 from typing import NamedTuple
 
 from ._data import read_rows
@@ -68,7 +68,7 @@ FORMATS = {
 def number_format(fmt: str | int) -> NumberFormat:
     """A format by name (``FORMATS``) or an integer width in bits (``8`` -> an 8-bit integer)."""
     if isinstance(fmt, bool):
-        raise ValueError(f"format: expected a name or a bit width, got {fmt!r}")
+        raise TypeError(f"format: expected a name or a bit width, got {fmt!r}")
     if isinstance(fmt, int):
         if fmt < 1 or fmt > 64:
             raise ValueError(f"format: integer width must be 1-64 bits (got {fmt})")
@@ -79,7 +79,7 @@ def number_format(fmt: str | int) -> NumberFormat:
         raise ValueError(f"format: unknown {fmt!r} (known: {', '.join(FORMATS)} or a bit width)") from None
 
 
-@lru_cache(maxsize=None)
+@cache
 def anchor(primitive: str, fmt: str, bits: int, quantity: str) -> float:
     """One value of ``data/arith_anchors.csv`` in SI units (J or m^2)."""
     for r in read_rows("arith_anchors.csv"):
@@ -97,7 +97,7 @@ class Cost(NamedTuple):
     def __add__(self, other):  # element-wise, not tuple concatenation
         return Cost(self.energy_j + other.energy_j, self.area_m2 + other.area_m2)
 
-    def scaled(self, k: float) -> "Cost":
+    def scaled(self, k: float) -> Cost:
         return Cost(self.energy_j * k, self.area_m2 * k)
 
 
@@ -113,7 +113,7 @@ def int_adder(bits: int) -> Cost:
     return Cost(anchor("int_add", "int", 32, "energy") / 32 * bits, anchor("int_add", "int", 32, "area") / 32 * bits)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _fp_mul_factors() -> tuple[float, float]:
     f16 = FORMATS["fp16"]
     core = int_multiplier(f16.significand_bits)

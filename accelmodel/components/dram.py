@@ -8,12 +8,12 @@ uses as given.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from ._data import read_rows
 
 
-@lru_cache(maxsize=None)
+@cache
 def dram_table() -> dict[str, tuple[float, str]]:
     """{technology: (pJ per bit, source)}."""
     return {r["technology"].upper(): (float(r["pj_per_bit"]), r["source"]) for r in read_rows("dram_energy.csv")}

@@ -39,12 +39,12 @@ def area_comparison() -> list[dict]:
     out = []
     for block, comp in _MODEL_BLOCK.items():
         pub, model = share[block] * die, table.area_mm2[comp]
-        out.append(dict(block=block, published_mm2=pub, model_mm2=model, model_over_published=model / pub,
-                        published_vs_matrix_unit=share[block] / share["matrix_unit"],
-                        model_vs_matrix_unit=model / table.area_mm2["mac"]))
+        out.append({"block": block, "published_mm2": pub, "model_mm2": model, "model_over_published": model / pub,
+                    "published_vs_matrix_unit": share[block] / share["matrix_unit"],
+                    "model_vs_matrix_unit": model / table.area_mm2["mac"]})
     pub_total = sum(share[b] for b in _MODEL_BLOCK) * die
     model_total = sum(table.area_mm2[c] for c in _MODEL_BLOCK.values())
-    out.append(dict(block="three blocks", published_mm2=pub_total, model_mm2=model_total,
-                    model_over_published=model_total / pub_total, published_vs_matrix_unit=float("nan"),
-                    model_vs_matrix_unit=float("nan")))
+    out.append({"block": "three blocks", "published_mm2": pub_total, "model_mm2": model_total,
+                "model_over_published": model_total / pub_total, "published_vs_matrix_unit": float("nan"),
+                "model_vs_matrix_unit": float("nan")})
     return out

@@ -29,7 +29,7 @@ no cell-type choice (HP leakage); no power gating; CACTI's own accuracy (~20-30 
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -105,7 +105,7 @@ def _fit_power_law(quantity: str) -> tuple[float, float, float]:
     return float(np.exp(coef[0])), float(coef[1]), float(coef[2])
 
 
-@lru_cache(maxsize=None)
+@cache
 def law() -> SramLaw:
     """Fit every constant on the 'fit' rows of ``data/sram_anchors.csv`` (once)."""
     rows = [r for r in _rows("A45", "fit", "area") if int(r["banks"]) == 1]

@@ -22,8 +22,9 @@ linearly in ``log(node)``; nodes outside 7-130 nm are an error.
 
 from __future__ import annotations
 
+import itertools
 import math
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 from ._data import read_rows
@@ -46,7 +47,7 @@ class NodeRow(NamedTuple):
         return self.a * vdd * vdd + self.b * vdd + self.c
 
 
-@lru_cache(maxsize=None)
+@cache
 def _table() -> tuple[NodeRow, ...]:
     rows = [NodeRow(float(r["node_nm"]), float(r["area_vs_45nm"]), float(r["energy_a"]), float(r["energy_b"]),
                     float(r["energy_c"]), float(r["vdd_nominal_v"])) for r in read_rows("technology_scaling.csv")]
@@ -63,7 +64,7 @@ def _interp(node_nm: float, value) -> float:
     """``value(row)`` at ``node_nm``, log-log interpolated between tabulated nodes."""
     _check_node(node_nm)
     rows = _table()
-    for lo, hi in zip(rows, rows[1:]):
+    for lo, hi in itertools.pairwise(rows):
         if lo.node_nm <= node_nm <= hi.node_nm:
             if node_nm == lo.node_nm:
                 return value(lo)

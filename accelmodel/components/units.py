@@ -47,8 +47,19 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from . import technology
-from .arith import (Cost, adder, barrel_shifter, comparator, flip_flops, gate_logic, int_adder,
-                    int_multiplier, logic_leakage_w_per_m2, multiplier, number_format)
+from .arith import (
+    Cost,
+    adder,
+    barrel_shifter,
+    comparator,
+    flip_flops,
+    gate_logic,
+    int_adder,
+    int_multiplier,
+    logic_leakage_w_per_m2,
+    multiplier,
+    number_format,
+)
 from .sram import register_file, sram
 
 DEFAULT_DATAPATH_BITS = 16
