@@ -93,7 +93,7 @@ def _sram_entries(name: str, capacity_bytes: float, word_bits: int, banks: int, 
     timing[name] = s.access_time_s
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=256)
 def component_table(hw: Accelerator, vdd: float | None = None, l2_banks: int = 1, dma_stages: int = 2,
                     overhead_fraction: float = 0.0, datapath_bits: int = 16, cordic_unrolled: bool = True,
                     lut_storage: str = "sram") -> ComponentTable:
