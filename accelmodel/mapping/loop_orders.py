@@ -1,0 +1,80 @@
+"""Loop orders of a tiled matmul: how often each operand crosses the buffer boundary.
+
+Y[M,N] = X[M,K] . W[K,N] is cut into tiles (Mt, Kt, Nt), Tm x Tk x Tn of them.
+A loop order names the three tile loops outer to inner (``"mkn"``: m outermost,
+n innermost). The scratchpad holds one X tile and one W tile, the accumulator
+one Y tile (double buffering aside). Loops of one tile (T = 1) do not exist.
+
+Each operand depends on two of the three loops; the third (X: n, W: m, Y: k)
+is its *reuse loop*. If the reuse loop sits inside every (non-trivial) loop the
+operand depends on, its tile stays resident while the reuse loop runs and the
+operand crosses the boundary once; otherwise the whole operand crosses once per
+iteration of the reuse loop (``T_reuse`` times). For Y a crossing after the
+first is a *visit*: the partial sums were written out (spilled) at accumulator
+width when the tile was left and are read back (reloaded) when it is revisited,
+so ``V = Tk`` visits cost ``2 (V - 1) M N acc_bytes`` of traffic.
+
+An L2 serves an operand's repeated crossings if the operand's *working set*
+fits: the part of it touched by one iteration of its reuse loop (full extent
+along the loops inside the reuse loop, one tile along those outside). With
+several re-read operands, the subset whose working sets fit together and that
+saves the most DRAM bytes is kept (:func:`l2_savings`).
+
+All functions take numpy arrays of tile counts / sizes and broadcast.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+LOOP_ORDERS: tuple[str, ...] = ("mnk", "nmk", "mkn", "kmn", "nkm", "knm")
+"""Loop orders, outer to inner; tables store their index into this tuple."""
+
+K_INNER_ORDERS = ("mnk", "nmk")
+"""Orders that finish each output tile before moving on (no partial-sum spills)."""
+
+# operand -> (its two loops, its reuse loop)
+_OPERAND_LOOPS = {"x": (("m", "k"), "n"), "w": (("k", "n"), "m"), "y": (("m", "n"), "k")}
+
+
+def reuse_factor(order: str, operand: str, counts: dict[str, np.ndarray]) -> np.ndarray:
+    """How many times ``operand`` (``"x"``, ``"w"`` or ``"y"``) crosses the buffer
+    boundary in full under ``order``: ``T_reuse`` if one of its own non-trivial
+    loops sits inside its reuse loop, else 1. ``counts`` maps m/k/n to tile counts."""
+    own, reuse = _OPERAND_LOOPS[operand]
+    inner = [d for d in own if order.index(d) > order.index(reuse)]
+    if not inner:
+        return np.ones_like(counts[reuse])
+    crossed = np.zeros(np.shape(counts[reuse]), dtype=bool)
+    for d in inner:
+        crossed |= counts[d] > 1
+    return np.where(crossed, counts[reuse], 1)
+
+
+def working_set(order: str, operand: str, full: dict[str, int], tile: dict[str, np.ndarray]) -> np.ndarray:
+    """Elements of ``operand`` touched during one iteration of its reuse loop:
+    the full extent along its loops inside the reuse loop, one tile along the others."""
+    own, reuse = _OPERAND_LOOPS[operand]
+    a, b = (full[d] if order.index(d) > order.index(reuse) else tile[d] for d in own)
+    return np.asarray(a) * np.asarray(b)
+
+
+# every subset of (X, W, partial sums) the L2 may keep, most kept first
+_SUBSETS = np.array([(x, w, p) for x in (1, 0) for w in (1, 0) for p in (1, 0)], dtype=bool)
+
+
+def l2_savings(saved: tuple[np.ndarray, np.ndarray, np.ndarray], ws: tuple[np.ndarray, np.ndarray, np.ndarray],
+               capacity: float) -> tuple[np.ndarray, np.ndarray]:
+    """DRAM bytes the L2 saves and whether it keeps W, per candidate.
+
+    ``saved``: the bytes each of X, W and the partial sums would save if kept
+    (their re-crossings beyond the compulsory traffic); ``ws``: their working
+    sets, bytes. An operand with nothing to save takes no L2 space. The kept
+    subset is the one that fits ``capacity`` and saves the most (ties: the
+    first in ``_SUBSETS`` order)."""
+    s = np.stack(np.broadcast_arrays(*saved)).astype(float)       # (3, N)
+    need = np.where(s > 0, np.stack(np.broadcast_arrays(*ws)), 0.0)
+    fits = (_SUBSETS.astype(float) @ need) <= capacity              # (8, N)
+    gain = np.where(fits, _SUBSETS.astype(float) @ s, -1.0)
+    best = gain.argmax(axis=0)
+    return gain[best, np.arange(s.shape[1])], _SUBSETS[best, 1]
