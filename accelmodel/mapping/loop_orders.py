@@ -61,6 +61,7 @@ def working_set(order: str, operand: str, full: dict[str, int], tile: dict[str, 
 
 # every subset of (X, W, partial sums) the L2 may keep, most kept first
 _SUBSETS = np.array([(x, w, p) for x in (1, 0) for w in (1, 0) for p in (1, 0)], dtype=bool)
+_SUBSETS_F = _SUBSETS.astype(float)
 
 
 def l2_savings(saved: tuple[np.ndarray, np.ndarray, np.ndarray], ws: tuple[np.ndarray, np.ndarray, np.ndarray],
@@ -72,9 +73,8 @@ def l2_savings(saved: tuple[np.ndarray, np.ndarray, np.ndarray], ws: tuple[np.nd
     sets, bytes. An operand with nothing to save takes no L2 space. The kept
     subset is the one that fits ``capacity`` and saves the most (ties: the
     first in ``_SUBSETS`` order)."""
-    s = np.stack(np.broadcast_arrays(*saved)).astype(float)       # (3, N)
-    need = np.where(s > 0, np.stack(np.broadcast_arrays(*ws)), 0.0)
-    fits = (_SUBSETS.astype(float) @ need) <= capacity              # (8, N)
-    gain = np.where(fits, _SUBSETS.astype(float) @ s, -1.0)
+    s = np.array(np.broadcast_arrays(*saved), dtype=float)      # (3, N)
+    need = np.where(s > 0, np.broadcast_arrays(*ws), 0.0)
+    gain = np.where(_SUBSETS_F @ need <= capacity, _SUBSETS_F @ s, -1.0)   # (8, N)
     best = gain.argmax(axis=0)
-    return gain[best, np.arange(s.shape[1])], _SUBSETS[best, 1]
+    return gain.max(axis=0), _SUBSETS[best, 1]

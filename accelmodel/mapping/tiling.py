@@ -38,7 +38,7 @@ import numpy as np
 
 from ..errors import MappingError
 from ..hardware.spec import Accelerator
-from .loop_orders import K_INNER_ORDERS, LOOP_ORDERS, l2_savings
+from .loop_orders import K_INNER_ORDERS, LOOP_ORDERS, l2_savings, reuse_factor
 from .systolic import ceil_div, tiled_array_cycles
 
 _SPLIT_LIST = (1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 24, 28, 32, 40, 48, 56, 64, 96, 128, 192, 256,
@@ -182,27 +182,39 @@ def no_fit_error(m: int, k: int, n: int, hw: Accelerator, weight_operand: bool =
         f"{m}x{k}x{n} matmul (needs {need_a:g} KiB)")
 
 
-def _canonical_orders() -> np.ndarray:
-    """(order, pattern) -> is this order the first in :data:`LOOP_ORDERS` with its
-    sequence of non-trivial loops? ``pattern`` = 4 (Tm > 1) + 2 (Tk > 1) + (Tn > 1).
-    Orders that differ only in where a one-tile loop sits are the same schedule."""
-    canon = np.zeros((len(LOOP_ORDERS), 8), dtype=bool)
-    for p in range(8):
-        live = {"m": p & 4, "k": p & 2, "n": p & 1}
-        seen: set[str] = set()
-        for i, o in enumerate(LOOP_ORDERS):
-            reduced = "".join(d for d in o if live[d])
-            canon[i, p] = reduced not in seen
-            seen.add(reduced)
-    return canon
-
-
-_CANONICAL = _canonical_orders()
-# loop position (0 = outermost) of m, k, n in each order
-_POS = np.array([[o.index(d) for d in "mkn"] for o in LOOP_ORDERS])
+# Order tables, indexed by [order, pattern] with pattern = 4 (Tm > 1) + 2 (Tk > 1) + (Tn > 1).
+_PATTERN_COUNTS = [{"m": 1 + (p >> 2 & 1), "k": 1 + (p >> 1 & 1), "n": 1 + (p & 1)} for p in range(8)]
+# does the operand cross the buffer boundary once per tile of its reuse loop (loop_orders.reuse_factor)?
+_CROSSES = {op: np.array([[reuse_factor(o, op, c) > 1 for c in _PATTERN_COUNTS] for o in LOOP_ORDERS])
+            for op in ("x", "w", "y")}
 # orders that run the same schedule (same crossings of every operand) when all three loops have
 # several tiles, and differ only in their L2 working sets: the one with less DRAM traffic wins
 _TWINS = ((0, 1), (2, 3), (4, 5))
+
+
+def _canonical_orders(drop_twins: bool) -> np.ndarray:
+    """[order, pattern] -> is this order the first in :data:`LOOP_ORDERS` with its
+    sequence of non-trivial loops? Orders that differ only in where a one-tile
+    loop sits are the same schedule. ``drop_twins``: also drop the second of
+    each twin pair when every loop has several tiles (right without an L2, where
+    twins move the same bytes)."""
+    canon = np.zeros((len(LOOP_ORDERS), 8), dtype=bool)
+    for p, counts in enumerate(_PATTERN_COUNTS):
+        seen: set[str] = set()
+        for i, o in enumerate(LOOP_ORDERS):
+            reduced = "".join(d for d in o if counts[d] > 1)
+            canon[i, p] = reduced not in seen
+            seen.add(reduced)
+    if drop_twins:
+        canon[[b for _, b in _TWINS], 7] = False
+    return canon
+
+
+_CANONICAL = {twins: _canonical_orders(twins) for twins in (False, True)}
+# working sets (loop_orders.working_set): is the operand's extent along each of its loops full (the
+# loop is inside its reuse loop) or one tile? Columns: X (m, k), W (k, n), partial sums (m, n)
+_WS_FULL = np.array([[o.index(a) > o.index(r) for a, r in (("m", "n"), ("k", "n"), ("k", "m"), ("n", "m"),
+                                                          ("m", "k"), ("n", "k"))] for o in LOOP_ORDERS])
 
 
 def candidate_table(m: int, k: int, n: int, hw: Accelerator, weight_operand: bool = True,
@@ -243,22 +255,21 @@ def candidate_table(m: int, k: int, n: int, hw: Accelerator, weight_operand: boo
         ok &= (MT == NT) | ((MT == m) & (NT > MT)) | ((NT == n) & (MT > NT))
     if not ok.any():
         raise no_fit_error(m, k, n, hw, weight_operand)
-    MT, KT, NT, spad, acc = MT[ok], KT[ok], NT[ok], spad[ok], acc[ok]
+    Tm, Tk, Tn = ceil_div(m, MT[ok]), ceil_div(k, KT[ok]), ceil_div(n, NT[ok])
+    pattern = 4 * (Tm > 1) + 2 * (Tk > 1) + (Tn > 1)
 
-    # one row per (tile, order) whose schedule is distinct
-    pattern = 4 * (ceil_div(m, MT) > 1) + 2 * (ceil_div(k, KT) > 1) + (ceil_div(n, NT) > 1)
+    # one row per (tile, order) whose schedule is distinct, order by order
     n_orders = len(LOOP_ORDERS) if hw.accumulator_reload else len(K_INNER_ORDERS)
-    blocks = [np.flatnonzero(_CANONICAL[o][pattern]) for o in range(n_orders)]
-    g = np.concatenate(blocks)
-    order = np.repeat(np.arange(n_orders, dtype=np.int8), [len(b) for b in blocks])
+    order, g = np.nonzero(_CANONICAL[hw.l2 is None][:n_orders, pattern])
+    pat = pattern[g]
+    g = np.flatnonzero(ok)[g]
     MT, KT, NT, spad, acc = MT[g], KT[g], NT[g], spad[g], acc[g]
     Tm, Tk, Tn = ceil_div(m, MT), ceil_div(k, KT), ceil_div(n, NT)
-    pm, pk, pn = _POS[order].T
 
     # crossings of each operand (module docstring of loop_orders): X's reuse loop is n, W's m, Y's k
-    x_cross = np.where(((pm > pn) & (Tm > 1)) | ((pk > pn) & (Tk > 1)), Tn, 1)
-    w_cross = np.where(((pk > pm) & (Tk > 1)) | ((pn > pm) & (Tn > 1)), Tm, 1)
-    visits = np.where(((pm > pk) & (Tm > 1)) | ((pn > pk) & (Tn > 1)), Tk, 1)
+    x_cross = np.where(_CROSSES["x"][order, pat], Tn, 1)
+    w_cross = np.where(_CROSSES["w"][order, pat], Tm, 1)
+    visits = np.where(_CROSSES["y"][order, pat], Tk, 1)
     x_bytes, w_bytes, y_bytes = m * k * ib, k * n * wb, m * n * ob
     x_reads = x_cross * x_bytes
     w_reads = w_cross * w_bytes
@@ -271,28 +282,24 @@ def candidate_table(m: int, k: int, n: int, hw: Accelerator, weight_operand: boo
         w_dram = w_reads
         l2 = np.zeros_like(local, dtype=float)
     else:
-        ws_x = np.where(pm > pn, m, MT) * np.where(pk > pn, k, KT) * ib
-        ws_w = np.where(pk > pm, k, KT) * np.where(pn > pm, n, NT) * wb
-        ws_p = np.where(pm > pk, m, MT) * np.where(pn > pk, n, NT) * ab
-        w_extra = w_reads - w_bytes
-        saved, keep_w = l2_savings((x_reads - x_bytes, w_extra, spill), (ws_x, ws_w, ws_p),
+        full = _WS_FULL[order].T
+        ws_x = np.where(full[0], m, MT) * np.where(full[1], k, KT) * ib
+        ws_w = np.where(full[2], k, KT) * np.where(full[3], n, NT) * wb
+        ws_p = np.where(full[4], m, MT) * np.where(full[5], n, NT) * ab
+        saved, keep_w = l2_savings((x_reads - x_bytes, w_reads - w_bytes, spill), (ws_x, ws_w, ws_p),
                                    hw.l2.size_kib * 1024)
         dram = local - saved
         w_dram = np.where(keep_w, w_bytes, w_reads)
+        # twin orders (same schedule when every loop has several tiles): keep the one with less DRAM
+        # traffic. Every order has a row for each such tile, in the same sequence.
+        twin_rows = np.flatnonzero(pat == 7).reshape(n_orders // 2, 2, -1)
+        b_worse = dram[twin_rows[:, 1]] >= dram[twin_rows[:, 0]]
+        keep = np.ones(len(g), dtype=bool)
+        keep[np.where(b_worse, twin_rows[:, 1], twin_rows[:, 0])] = False
+        MT, KT, NT, spad, acc, order, Tm, x_reads, w_reads, spill, local, dram, w_dram, visits = (
+            a[keep] for a in (MT, KT, NT, spad, acc, order, Tm, x_reads, w_reads, spill, local, dram, w_dram,
+                              visits))
         l2 = local + dram  # every local byte is an L2 access; every DRAM byte is written to/read from L2
-
-    # twin orders (same schedule when every loop has several tiles): keep the one with less DRAM traffic
-    keep = np.ones(len(g), dtype=bool)
-    starts = np.cumsum([0] + [len(b) for b in blocks])
-    for a, b in _TWINS[: n_orders // 2]:
-        rows_a = starts[a] + np.flatnonzero(pattern[blocks[a]] == 7)
-        rows_b = starts[b] + np.flatnonzero(pattern[blocks[b]] == 7)  # the same tiles, in the same sequence
-        b_worse = dram[rows_b] >= dram[rows_a]
-        keep[rows_b[b_worse]] = False
-        keep[rows_a[~b_worse]] = False
-    MT, KT, NT, spad, acc, order, Tm = MT[keep], KT[keep], NT[keep], spad[keep], acc[keep], order[keep], Tm[keep]
-    x_reads, w_reads, spill, local, dram, w_dram, l2, visits = (
-        a[keep] for a in (x_reads, w_reads, spill, local, dram, w_dram, l2, visits))
 
     compute = tiled_array_cycles(m, k, n, MT, KT, NT, R, C, df, visits).astype(float)
     # scratchpad: written by fills, read by the array
