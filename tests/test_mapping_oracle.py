@@ -15,10 +15,17 @@ import itertools
 import math
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from accelmodel.hardware import Accelerator
-from accelmodel.mapping.tiling import LOOP_ORDERS, TIME_TIE, candidate_table, candidate_time, tile_matmul
+from accelmodel.mapping.tiling import (
+    LOOP_ORDERS,
+    TIME_TIE,
+    candidate_table,
+    candidate_time,
+    tile_matmul,
+)
 
 ORDERS = ("mnk", "nmk", "mkn", "kmn", "nkm", "knm")
 
@@ -152,8 +159,8 @@ def oracle(m: int, k: int, n: int, hw: Accelerator) -> list[dict]:
                     e = hw.energy
                     energy = (dram * 8 * hw.dram.energy_pj_per_bit + l2 * e.l2_pj_per_byte
                               + spad * e.scratchpad_pj_per_byte + acc * e.accumulator_pj_per_byte)
-                    found.append(dict(tile=(mt, kt, nt), order=order, time=time, energy=energy, dram=dram,
-                                      local=local, spill=spill, compute=compute))
+                    found.append({"tile": (mt, kt, nt), "order": order, "time": time, "energy": energy, "dram": dram,
+                                  "local": local, "spill": spill, "compute": compute})
     return found
 
 
@@ -204,15 +211,15 @@ def test_search_finds_the_oracle_optimum(spec, tm, tk, tn, dm, dk, dn):
 # designs where a K-outer order wins (found by sampling the strategy above): random sampling
 # reaches them in ~1.5% of draws, so they are checked every run
 K_OUTER_CASES = [
-    (dict(array=dict(rows=8, cols=2, dataflow="OS"), scratchpad_kib=0.5, accumulator_kib=0.0625,
-          dma_bytes_per_cycle=4, l2=dict(size_kib=0.25, bandwidth_bytes_per_cycle=2), dram=dict(bandwidth_gbps=32),
-          dtypes=dict(input_bits=16, accumulator_bits=16)), (48, 30, 4)),
-    (dict(array=dict(rows=4, cols=2, dataflow="WS"), scratchpad_kib=0.125, accumulator_kib=0.0625,
-          double_buffered=False, dma_bytes_per_cycle=16, l2=None, dram=dict(bandwidth_gbps=4),
-          dtypes=dict(input_bits=8, accumulator_bits=32)), (10, 22, 5)),
-    (dict(array=dict(rows=8, cols=4, dataflow="WS"), scratchpad_kib=2, accumulator_kib=0.5, double_buffered=False,
-          dma_bytes_per_cycle=16, l2=None, dram=dict(bandwidth_gbps=4), dtypes=dict(input_bits=16, accumulator_bits=16)),
-     (46, 48, 14)),
+    ({"array": {"rows": 8, "cols": 2, "dataflow": "OS"}, "scratchpad_kib": 0.5, "accumulator_kib": 0.0625,
+      "dma_bytes_per_cycle": 4, "l2": {"size_kib": 0.25, "bandwidth_bytes_per_cycle": 2},
+      "dram": {"bandwidth_gbps": 32}, "dtypes": {"input_bits": 16, "accumulator_bits": 16}}, (48, 30, 4)),
+    ({"array": {"rows": 4, "cols": 2, "dataflow": "WS"}, "scratchpad_kib": 0.125, "accumulator_kib": 0.0625,
+      "double_buffered": False, "dma_bytes_per_cycle": 16, "l2": None, "dram": {"bandwidth_gbps": 4},
+      "dtypes": {"input_bits": 8, "accumulator_bits": 32}}, (10, 22, 5)),
+    ({"array": {"rows": 8, "cols": 4, "dataflow": "WS"}, "scratchpad_kib": 2, "accumulator_kib": 0.5,
+      "double_buffered": False, "dma_bytes_per_cycle": 16, "l2": None, "dram": {"bandwidth_gbps": 4},
+      "dtypes": {"input_bits": 16, "accumulator_bits": 16}}, (46, 48, 14)),
 ]
 
 

@@ -34,6 +34,7 @@ def gemm_result(hw, m: int, k: int, n: int, weight: bool = True) -> dict:
         "dram_bytes": row["dram_bytes"], "l2_bytes": row["l2_bytes"], "local_bytes": mp.local_bytes,
         "latency_s": row["latency_s"], "energy_j": row["energy_j"], "bound": row["bound"],
         "tile": {"m": mp.mt, "k": mp.kt, "n": mp.nt, "order": mp.order}, "tilings_considered": mp.n_candidates,
+        "spill_bytes": mp.spill_bytes,
     }
 
 
@@ -51,5 +52,6 @@ def run(args) -> int:
     print(f"  utilization      {r['utilization']:.1%}   (compute only: {r['compute_utilization']:.1%})")
     print(f"  DRAM bytes       {r['dram_bytes']:.0f}")
     print(f"  tile             {t['m']}x{t['k']}x{t['n']} order {t['order']} (of {r['tilings_considered']} legal)")
+    print(f"  partial sums     {r['spill_bytes']:.0f} bytes spilled and reloaded")
     print(f"  energy           {r['energy_j'] * 1e6:.3f} uJ")
     return 0

@@ -51,14 +51,6 @@ def reuse_factor(order: str, operand: str, counts: dict[str, np.ndarray]) -> np.
     return np.where(crossed, counts[reuse], 1)
 
 
-def working_set(order: str, operand: str, full: dict[str, int], tile: dict[str, np.ndarray]) -> np.ndarray:
-    """Elements of ``operand`` touched during one iteration of its reuse loop:
-    the full extent along its loops inside the reuse loop, one tile along the others."""
-    own, reuse = _OPERAND_LOOPS[operand]
-    a, b = (full[d] if order.index(d) > order.index(reuse) else tile[d] for d in own)
-    return np.asarray(a) * np.asarray(b)
-
-
 # every subset of (X, W, partial sums) the L2 may keep, most kept first
 _SUBSETS = np.array([(x, w, p) for x in (1, 0) for w in (1, 0) for p in (1, 0)], dtype=bool)
 _SUBSETS_F = _SUBSETS.astype(float)
@@ -78,3 +70,38 @@ def l2_savings(saved: tuple[np.ndarray, np.ndarray, np.ndarray], ws: tuple[np.nd
     gain = np.where(_SUBSETS_F @ need <= capacity, _SUBSETS_F @ s, -1.0)   # (8, N)
     best = gain.argmax(axis=0)
     return gain.max(axis=0), _SUBSETS[best, 1]
+
+
+# Order tables, indexed by [order, pattern] with pattern = 4 (Tm > 1) + 2 (Tk > 1) + (Tn > 1).
+_PATTERN_COUNTS = [{"m": 1 + (p >> 2 & 1), "k": 1 + (p >> 1 & 1), "n": 1 + (p & 1)} for p in range(8)]
+# does the operand cross the buffer boundary once per tile of its reuse loop (reuse_factor)?
+CROSSES = {op: np.array([[reuse_factor(o, op, c) > 1 for c in _PATTERN_COUNTS] for o in LOOP_ORDERS])
+           for op in ("x", "w", "y")}
+# orders that run the same schedule (same crossings of every operand) when all three loops have
+# several tiles, and differ only in their L2 working sets: the one with less DRAM traffic wins
+TWINS = ((0, 1), (2, 3), (4, 5))
+
+
+def _canonical_orders(drop_twins: bool) -> np.ndarray:
+    """[order, pattern] -> is this order the first in :data:`LOOP_ORDERS` with its
+    sequence of non-trivial loops? Orders that differ only in where a one-tile
+    loop sits are the same schedule. ``drop_twins``: also drop the second of
+    each twin pair when every loop has several tiles (right without an L2, where
+    twins move the same bytes)."""
+    canon = np.zeros((len(LOOP_ORDERS), 8), dtype=bool)
+    for p, counts in enumerate(_PATTERN_COUNTS):
+        seen: set[str] = set()
+        for i, o in enumerate(LOOP_ORDERS):
+            reduced = "".join(d for d in o if counts[d] > 1)
+            canon[i, p] = reduced not in seen
+            seen.add(reduced)
+    if drop_twins:
+        canon[[b for _, b in TWINS], 7] = False
+    return canon
+
+
+CANONICAL = {twins: _canonical_orders(twins) for twins in (False, True)}
+# working sets: is the operand's extent along each of its loops full (the loop is inside its reuse
+# loop) or one tile? [order, column], columns: X (m, k), W (k, n), partial sums (m, n)
+WS_FULL = np.array([[o.index(a) > o.index(r) for a, r in (("m", "n"), ("k", "n"), ("k", "m"), ("n", "m"),
+                                                         ("m", "k"), ("n", "k"))] for o in LOOP_ORDERS])

@@ -5,26 +5,38 @@ enumerates tile sizes and loop orders that fit the buffers, computes for every
 candidate the counts a cost function needs (compute cycles, bytes per memory
 level, buffer accesses), and picks the candidate with the least time, ties
 broken by the least energy. Everything is vectorised over candidates.
+``docs/mapping.md`` describes the model with examples.
 
 Model (per matmul instance Y[M,N] = X[M,K] . W[K,N]):
 
 * Policy ``search`` (default) ranks every legal tiling; ``square`` keeps only
   square output tiles (Mt = Nt unless capped by the matrix), as Gemmini's
   software tiler and the survey's analytical model do.
-* Tiles (Mt, Kt, Nt). WS lays K on the array rows and N on the columns, so Kt
-  and Nt are multiples of R and C; OS lays M on rows, N on columns.
+* Tiles (Mt, Kt, Nt): Mt and Kt multiples of R, Nt of C (or the whole
+  dimension). Per dimension: the smallest tile for every tile count if the
+  dimension spans at most 64 array widths, else for the counts in
+  ``_SPLIT_LIST`` (at most ~2% latency lost on large GEMMs).
 * Capacity: ``Mt*Kt*in_B + Kt*Nt*w_B <= scratchpad`` and ``Mt*Nt*acc_B <=
   accumulator``, each halved when double-buffered.
-* Loop orders keep K innermost, so an output tile accumulates in the
-  accumulator until complete and is written once (``M*N*out_B``):
-  - ``mnk``: X[m, :] stays resident across n when Kt = K, else X is re-read for
-    every N tile; W is re-read for every M tile unless all of W is one tile.
-  - ``nmk``: the mirror image.
-* L2 (optional) serves re-reads whose working set fits: ``mnk`` re-reads an X
-  stripe (Mt*K) and the whole W; ``nmk`` a W stripe (K*Nt) and the whole X. If
-  both working sets fit in L2, DRAM sees only compulsory traffic (every input
-  read once, output written once: no fusion between ops); else the smaller one
-  is kept and the other's re-reads go to DRAM.
+* Loop orders: all six (:data:`LOOP_ORDERS`, outer to inner). An operand crosses
+  the buffer boundary once per tile of its reuse loop (X: n, W: m, Y: k) if one
+  of its own non-trivial loops sits inside that loop, else once
+  (``loop_orders``). ``mnk``/``nmk`` keep K innermost: every output tile is
+  finished before it leaves and written once (``M*N*out_B``). The other four
+  leave output tiles unfinished: their partial sums are spilled at accumulator
+  width and reloaded, ``2 (Tk - 1) M N acc_B`` bytes, only if
+  ``hw.accumulator_reload``; on OS arrays every extra visit of an output tile
+  costs another fill and drain (R + C - 2 cycles per output fold).
+* Pruning: orders that differ only in where a one-tile loop sits are one
+  schedule (kept once); when all three loops have several tiles, ``mnk``/``nmk``,
+  ``mkn``/``kmn`` and ``nkm``/``knm`` move the same bytes through the buffers
+  and differ only in their L2 working sets: the one with less DRAM traffic is kept.
+* L2 (optional) serves an operand's repeated crossings if its working set fits
+  (the extent touched during one iteration of its reuse loop; e.g. ``mnk``
+  re-reads an X stripe Mt*K and all of W). Of X, W and the partial sums the
+  subset that fits together and saves the most DRAM bytes is kept; DRAM sees
+  compulsory traffic (every input read once, output written once: no fusion
+  between ops) plus the rest.
 * Time = max(compute, L2-link, DRAM) cycles (double-buffered overlap) + the
   first fold's operand load + the last fold's output store + memory latency.
 """
@@ -38,7 +50,14 @@ import numpy as np
 
 from ..errors import MappingError
 from ..hardware.spec import Accelerator
-from .loop_orders import K_INNER_ORDERS, LOOP_ORDERS, l2_savings, reuse_factor
+from .loop_orders import (
+    CANONICAL,
+    CROSSES,
+    K_INNER_ORDERS,
+    LOOP_ORDERS,
+    WS_FULL,
+    l2_savings,
+)
 from .systolic import ceil_div, tiled_array_cycles
 
 _SPLIT_LIST = (1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 24, 28, 32, 40, 48, 56, 64, 96, 128, 192, 256,
@@ -182,41 +201,6 @@ def no_fit_error(m: int, k: int, n: int, hw: Accelerator, weight_operand: bool =
         f"{m}x{k}x{n} matmul (needs {need_a:g} KiB)")
 
 
-# Order tables, indexed by [order, pattern] with pattern = 4 (Tm > 1) + 2 (Tk > 1) + (Tn > 1).
-_PATTERN_COUNTS = [{"m": 1 + (p >> 2 & 1), "k": 1 + (p >> 1 & 1), "n": 1 + (p & 1)} for p in range(8)]
-# does the operand cross the buffer boundary once per tile of its reuse loop (loop_orders.reuse_factor)?
-_CROSSES = {op: np.array([[reuse_factor(o, op, c) > 1 for c in _PATTERN_COUNTS] for o in LOOP_ORDERS])
-            for op in ("x", "w", "y")}
-# orders that run the same schedule (same crossings of every operand) when all three loops have
-# several tiles, and differ only in their L2 working sets: the one with less DRAM traffic wins
-_TWINS = ((0, 1), (2, 3), (4, 5))
-
-
-def _canonical_orders(drop_twins: bool) -> np.ndarray:
-    """[order, pattern] -> is this order the first in :data:`LOOP_ORDERS` with its
-    sequence of non-trivial loops? Orders that differ only in where a one-tile
-    loop sits are the same schedule. ``drop_twins``: also drop the second of
-    each twin pair when every loop has several tiles (right without an L2, where
-    twins move the same bytes)."""
-    canon = np.zeros((len(LOOP_ORDERS), 8), dtype=bool)
-    for p, counts in enumerate(_PATTERN_COUNTS):
-        seen: set[str] = set()
-        for i, o in enumerate(LOOP_ORDERS):
-            reduced = "".join(d for d in o if counts[d] > 1)
-            canon[i, p] = reduced not in seen
-            seen.add(reduced)
-    if drop_twins:
-        canon[[b for _, b in _TWINS], 7] = False
-    return canon
-
-
-_CANONICAL = {twins: _canonical_orders(twins) for twins in (False, True)}
-# working sets (loop_orders.working_set): is the operand's extent along each of its loops full (the
-# loop is inside its reuse loop) or one tile? Columns: X (m, k), W (k, n), partial sums (m, n)
-_WS_FULL = np.array([[o.index(a) > o.index(r) for a, r in (("m", "n"), ("k", "n"), ("k", "m"), ("n", "m"),
-                                                          ("m", "k"), ("n", "k"))] for o in LOOP_ORDERS])
-
-
 def candidate_table(m: int, k: int, n: int, hw: Accelerator, weight_operand: bool = True,
                     fit_buffers: bool = True) -> dict[str, np.ndarray]:
     """All legal (Mt, Kt, Nt, order) for one instance, with their counts.
@@ -260,16 +244,16 @@ def candidate_table(m: int, k: int, n: int, hw: Accelerator, weight_operand: boo
 
     # one row per (tile, order) whose schedule is distinct, order by order
     n_orders = len(LOOP_ORDERS) if hw.accumulator_reload else len(K_INNER_ORDERS)
-    order, g = np.nonzero(_CANONICAL[hw.l2 is None][:n_orders, pattern])
+    order, g = np.nonzero(CANONICAL[hw.l2 is None][:n_orders, pattern])
     pat = pattern[g]
     g = np.flatnonzero(ok)[g]
     MT, KT, NT, spad, acc = MT[g], KT[g], NT[g], spad[g], acc[g]
     Tm, Tk, Tn = ceil_div(m, MT), ceil_div(k, KT), ceil_div(n, NT)
 
     # crossings of each operand (module docstring of loop_orders): X's reuse loop is n, W's m, Y's k
-    x_cross = np.where(_CROSSES["x"][order, pat], Tn, 1)
-    w_cross = np.where(_CROSSES["w"][order, pat], Tm, 1)
-    visits = np.where(_CROSSES["y"][order, pat], Tk, 1)
+    x_cross = np.where(CROSSES["x"][order, pat], Tn, 1)
+    w_cross = np.where(CROSSES["w"][order, pat], Tm, 1)
+    visits = np.where(CROSSES["y"][order, pat], Tk, 1)
     x_bytes, w_bytes, y_bytes = m * k * ib, k * n * wb, m * n * ob
     x_reads = x_cross * x_bytes
     w_reads = w_cross * w_bytes
@@ -282,7 +266,7 @@ def candidate_table(m: int, k: int, n: int, hw: Accelerator, weight_operand: boo
         w_dram = w_reads
         l2 = np.zeros_like(local, dtype=float)
     else:
-        full = _WS_FULL[order].T
+        full = WS_FULL[order].T
         ws_x = np.where(full[0], m, MT) * np.where(full[1], k, KT) * ib
         ws_w = np.where(full[2], k, KT) * np.where(full[3], n, NT) * wb
         ws_p = np.where(full[4], m, MT) * np.where(full[5], n, NT) * ab
