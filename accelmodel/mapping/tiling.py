@@ -63,7 +63,7 @@ from .systolic import ceil_div, tiled_array_cycles
 _SPLIT_LIST = (1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 24, 28, 32, 40, 48, 56, 64, 96, 128, 192, 256,
                384, 512, 768, 1024)
 _SPLITS = np.array(_SPLIT_LIST)
-_EVERY_SPLIT_UP_TO = 64
+_EVERY_SPLIT_UP_TO = 256
 """A dimension of at most this many array-widths gets every split count (so every
 tile count has its smallest tile); larger ones get ``_SPLIT_LIST``."""
 
