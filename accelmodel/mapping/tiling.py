@@ -245,10 +245,9 @@ def candidate_table(m: int, k: int, n: int, hw: Accelerator, weight_operand: boo
     # one row per (tile, order) whose schedule is distinct, order by order
     n_orders = len(LOOP_ORDERS) if hw.accumulator_reload else len(K_INNER_ORDERS)
     order, g = np.nonzero(CANONICAL[hw.l2 is None][:n_orders, pattern])
-    pat = pattern[g]
+    pat, Tm, Tk, Tn = pattern[g], Tm[g], Tk[g], Tn[g]
     g = np.flatnonzero(ok)[g]
     MT, KT, NT, spad, acc = MT[g], KT[g], NT[g], spad[g], acc[g]
-    Tm, Tk, Tn = ceil_div(m, MT), ceil_div(k, KT), ceil_div(n, NT)
 
     # crossings of each operand (module docstring of loop_orders): X's reuse loop is n, W's m, Y's k
     x_cross = np.where(CROSSES["x"][order, pat], Tn, 1)
