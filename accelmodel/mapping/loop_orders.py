@@ -25,7 +25,10 @@ All functions take numpy arrays of tile counts / sizes and broadcast.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 LOOP_ORDERS: tuple[str, ...] = ("mnk", "nmk", "mkn", "kmn", "nkm", "knm")
 """Loop orders, outer to inner; tables store their index into this tuple."""
@@ -37,18 +40,17 @@ K_INNER_ORDERS = ("mnk", "nmk")
 _OPERAND_LOOPS = {"x": (("m", "k"), "n"), "w": (("k", "n"), "m"), "y": (("m", "n"), "k")}
 
 
-def reuse_factor(order: str, operand: str, counts: dict[str, np.ndarray]) -> np.ndarray:
+def reuse_factor(order: str, operand: str, counts: Mapping[str, ArrayLike]) -> np.ndarray:
     """How many times ``operand`` (``"x"``, ``"w"`` or ``"y"``) crosses the buffer
     boundary in full under ``order``: ``T_reuse`` if one of its own non-trivial
     loops sits inside its reuse loop, else 1. ``counts`` maps m/k/n to tile counts."""
     own, reuse = _OPERAND_LOOPS[operand]
     inner = [d for d in own if order.index(d) > order.index(reuse)]
-    if not inner:
-        return np.ones_like(counts[reuse])
-    crossed = np.zeros(np.shape(counts[reuse]), dtype=bool)
+    reuse_count = np.asarray(counts[reuse])
+    crossed = np.zeros(reuse_count.shape, dtype=bool)
     for d in inner:
-        crossed |= counts[d] > 1
-    return np.where(crossed, counts[reuse], 1)
+        crossed |= np.asarray(counts[d]) > 1
+    return np.where(crossed, reuse_count, 1)
 
 
 # every subset of (X, W, partial sums) the L2 may keep, most kept first

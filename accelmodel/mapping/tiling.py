@@ -201,6 +201,11 @@ def no_fit_error(m: int, k: int, n: int, hw: Accelerator, weight_operand: bool =
         f"{m}x{k}x{n} matmul (needs {need_a:g} KiB)")
 
 
+def _rows(keep: np.ndarray, *columns: np.ndarray) -> list[np.ndarray]:
+    """The rows ``keep`` selects of each column."""
+    return [c[keep] for c in columns]
+
+
 def candidate_table(m: int, k: int, n: int, hw: Accelerator, weight_operand: bool = True,
                     fit_buffers: bool = True) -> dict[str, np.ndarray]:
     """All legal (Mt, Kt, Nt, order) for one instance, with their counts.
@@ -279,9 +284,8 @@ def candidate_table(m: int, k: int, n: int, hw: Accelerator, weight_operand: boo
         b_worse = dram[twin_rows[:, 1]] >= dram[twin_rows[:, 0]]
         keep = np.ones(len(g), dtype=bool)
         keep[np.where(b_worse, twin_rows[:, 1], twin_rows[:, 0])] = False
-        MT, KT, NT, spad, acc, order, Tm, x_reads, w_reads, spill, local, dram, w_dram, visits = (
-            a[keep] for a in (MT, KT, NT, spad, acc, order, Tm, x_reads, w_reads, spill, local, dram, w_dram,
-                              visits))
+        MT, KT, NT, spad, acc, order, Tm, x_reads, w_reads, spill, local, dram, w_dram, visits = _rows(
+            keep, MT, KT, NT, spad, acc, order, Tm, x_reads, w_reads, spill, local, dram, w_dram, visits)
         l2 = local + dram  # every local byte is an L2 access; every DRAM byte is written to/read from L2
 
     compute = tiled_array_cycles(m, k, n, MT, KT, NT, R, C, df, visits).astype(float)
