@@ -28,6 +28,7 @@ def gemm_result(hw: Accelerator, m: int, k: int, n: int, weight: bool = True) ->
         "local_bytes": _whole(mp.local_bytes), "latency_s": float(row["latency_s"]),
         "energy_j": float(row["energy_j"]), "bound": str(row["bound"]),
         "tile": {"m": mp.mt, "k": mp.kt, "n": mp.nt, "order": mp.order}, "tilings_considered": mp.n_candidates,
+        "spill_bytes": _whole(mp.spill_bytes),
     }
 
 

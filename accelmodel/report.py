@@ -9,7 +9,9 @@ cycles     compute_cycles (array), unit_cycles (nonlinear/vector unit),
            local_cycles (L2 link or DMA), dram_cycles, overhead_cycles
            (non-overlapped: prologue, latency, offload hand-off), cpu_s (host
            compute time), latency_cycles (accelerator clock), latency_s
-tiling     mt, kt, nt, loop_order (matmuls)
+tiling     mt, kt, nt, loop_order (matmuls; outer to inner), spill_bytes (partial sums
+           spilled out of the accumulator and reloaded, for K-outer orders; part of
+           the L2/DMA and DRAM bytes)
 verdict    bound (compute | l2 | dma | dram | nonlinear | vector | cpu | cpu_memory | decompress),
            utilization (MACs / (PEs x latency cycles); with pruning, MACs with a
            non-zero weight),

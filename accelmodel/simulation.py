@@ -23,8 +23,8 @@ from .workload.graph import op_sequence
 from .workload.pruning import PruningPlan, load_pruning_plan
 
 ROW_COLUMNS = ("unit", "macs", "flops", "compute_cycles", "unit_cycles", "cpu_s", "local_cycles", "dram_cycles",
-               "overhead_cycles", "dram_bytes", "l2_bytes", "scratchpad_bytes", "accumulator_bytes", "mt", "kt", "nt",
-               "loop_order")
+               "overhead_cycles", "dram_bytes", "l2_bytes", "scratchpad_bytes", "accumulator_bytes", "spill_bytes", "mt", "kt",
+               "nt", "loop_order")
 """Per-row columns read from the demand (0 or '' where a row has none)."""
 _INT_COLUMNS = ("mt", "kt", "nt")
 

@@ -58,6 +58,19 @@ def test_gemm_json(capsys):
         assert key in r
     assert r["compute_cycles"] == 16 * (32 + 16 + 64 - 2)  # single 64^3 tile: hand count
     assert r["dram_bytes"] == 3 * 64 * 64
+    assert r["tile"]["order"] == "mnk" and r["spill_bytes"] == 0
+
+
+def test_gemm_reports_loop_order_and_spills(capsys, tmp_path):
+    # tiny buffers, no L2, slow DRAM (a case of tests/test_mapping_oracle.py): a K-outer order wins
+    hw = tmp_path / "starved.yaml"
+    hw.write_text("l2: null\nscratchpad_kib: 0.125\naccumulator_kib: 0.0625\ndouble_buffered: false\n"
+                  "dram: {bandwidth_gbps: 4}\narray: {rows: 4, cols: 2}\n")
+    code, out, _ = run_cli(capsys, "gemm", "--hw", str(hw), "--m", "10", "--k", "22", "--n", "5", "--json")
+    r = json.loads(out)
+    assert code == 0 and r["tile"]["order"] not in ("mnk", "nmk") and r["spill_bytes"] > 0
+    code, out, _ = run_cli(capsys, "gemm", "--hw", str(hw), "--m", "10", "--k", "22", "--n", "5")
+    assert f"order {r['tile']['order']}" in out and f"{r['spill_bytes']:.0f} bytes spilled" in out
 
 
 def test_schema(capsys):

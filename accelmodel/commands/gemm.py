@@ -39,5 +39,6 @@ def run(args) -> int:
     print(f"  utilization      {r['utilization']:.1%}   (compute only: {r['compute_utilization']:.1%})")
     print(f"  DRAM bytes       {r['dram_bytes']:.0f}")
     print(f"  tile             {t['m']}x{t['k']}x{t['n']} order {t['order']} (of {r['tilings_considered']} legal)")
+    print(f"  partial sums     {r['spill_bytes']:.0f} bytes spilled and reloaded")
     print(f"  energy           {r['energy_j'] * 1e6:.3f} uJ")
     return 0

@@ -159,6 +159,7 @@ def lower_matmuls(ops: Sequence[Op], index: Sequence[int], maps: dict[str, np.nd
         columns={"compute_cycles": compute, "local_cycles": local, "dram_cycles": dram,
                  "overhead_cycles": maps["prologue_cycles"], "dram_bytes": bytes_["dram"], "l2_bytes": bytes_["l2"],
                  "scratchpad_bytes": bytes_["scratchpad"], "accumulator_bytes": bytes_["accumulator"],
+                 "spill_bytes": maps["spill_bytes"] * count,
                  "mt": maps["mt"].astype(float), "kt": maps["kt"].astype(float), "nt": maps["nt"].astype(float),
                  "loop_order": maps["order"]},
     )

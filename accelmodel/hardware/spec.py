@@ -169,6 +169,14 @@ class Accelerator(Frozen):
     """Tiling policy: ``search`` ranks every legal tiling (least time, then energy);
     ``square`` keeps square output tiles, as Gemmini's software tiler (tiled_matmul_auto)
     and the survey's analytical model do."""
+    accumulator_reload: bool = True
+    """If true, partial sums can leave the accumulator at full width and be moved back in to be
+    accumulated on, so loop orders with K outside M or N (partial sums spilled to L2/DRAM and
+    reloaded) are legal. Gemmini can: an accumulator read with address bit 29 set returns
+    full-width ``accType`` data, ``mvin`` can load ``accType`` data into the accumulator
+    (``config_mvin`` rs1[2] = 0) and a write with address bit 30 set accumulates on top of the
+    stored value (Gemmini README, "Memory Addressing Scheme" and ``config_mvin``,
+    github.com/ucb-bar/gemmini; Genc et al., DAC 2021). false: K stays innermost."""
     double_buffered: bool = True
     """If true, tiles may use only half of each buffer (the other half is filling)."""
     l2: Optional[L2Spec] = Field(default_factory=L2Spec)

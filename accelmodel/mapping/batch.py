@@ -16,16 +16,16 @@ from typing import Sequence
 import numpy as np
 
 from ..hardware.spec import Accelerator
-from .tiling import (candidate_energy, candidate_table, candidate_time, candidate_times, energy_rates,
+from .tiling import (LOOP_ORDERS, candidate_energy, candidate_table, candidate_time, candidate_times, energy_rates,
                      memory_rates, no_fit_error, pick, table_key)
 
 FLOAT_FIELDS = ("compute_cycles", "local_bytes", "dram_bytes", "l2_bytes", "scratchpad_bytes", "accumulator_bytes",
                 "prologue_cycles", "local_cycles", "dram_cycles", "w_local_bytes", "w_dram_bytes",
-                "w_scratchpad_bytes")
+                "w_scratchpad_bytes", "spill_bytes")
 """Float fields of a batch mapping (one entry per design; NaN where nothing fits)."""
 _TABLE_OF = {"compute_cycles": "compute", "local_bytes": "local", "dram_bytes": "dram", "l2_bytes": "l2",
              "scratchpad_bytes": "spad", "accumulator_bytes": "acc", "w_local_bytes": "w_local",
-             "w_dram_bytes": "w_dram", "w_scratchpad_bytes": "w_spad"}
+             "w_dram_bytes": "w_dram", "w_scratchpad_bytes": "w_spad", "spill_bytes": "spill"}
 _MAX_CELLS = 2_000_000
 """Largest (parameter sets x candidates) matrix ranked at once."""
 
@@ -142,7 +142,7 @@ def _map_many(m: int, k: int, n: int, weight_operand: bool, hws: Sequence[Accele
         out["dram_cycles"][idx] = dc_b[inv]
         out["prologue_cycles"][idx] = pro_b[inv]
         out["mt"][idx], out["kt"][idx], out["nt"][idx] = tab["mt"][best][inv], tab["kt"][best][inv], tab["nt"][best][inv]
-        out["order"][idx] = np.where(tab["order_nmk"][best], "nmk", "mnk")[inv]
+        out["order"][idx] = np.asarray(LOOP_ORDERS, dtype=object)[tab["order"][best]][inv]
         for j in np.flatnonzero(~ok[inv]):
             errors[idx[j]] = str(no_fit_error(m, k, n, hws[idx[j]], weight_operand))
             for f in FLOAT_FIELDS:

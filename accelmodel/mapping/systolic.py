@@ -52,13 +52,17 @@ def array_cycles(m, k, n, rows, cols, dataflow: str):
     return folds(m, k, n, rows, cols, dataflow) * cycles_per_fold(m, k, n, rows, cols, dataflow)
 
 
-def tiled_array_cycles(m, k, n, mt, kt, nt, rows, cols, dataflow: str):
+def tiled_array_cycles(m, k, n, mt, kt, nt, rows, cols, dataflow: str, k_visits=1):
     """Compute cycles when the matmul is cut into tiles of (mt, kt, nt).
 
     Each tile is a matmul of its own on the array (the array state does not
     survive a tile change), except that in OS the K tiles of one output tile
-    keep accumulating in the PEs, so K tiling adds no fill/drain there. Tiles at
-    the edges are smaller; the sum is exact over the ragged tiling.
+    keep accumulating in the PEs while the tile stays, so K tiling adds no
+    fill/drain there. ``k_visits`` (OS only): how many times each output tile is
+    entered (1 if the K loop is innermost, Tk if the partial sums are spilled
+    and reloaded between K tiles); every further visit pays one more fill and
+    drain, R + C - 2 cycles per output fold. Tiles at the edges are smaller;
+    the sum is exact over the ragged tiling.
     """
     tm_full, m_rem = np.divmod(m, mt)
     tk_full, k_rem = np.divmod(k, kt)
@@ -74,5 +78,5 @@ def tiled_array_cycles(m, k, n, mt, kt, nt, rows, cols, dataflow: str):
     if dataflow == "OS":
         fm = tm_full * ceil_div(mt, rows) + ceil_div(m_rem, rows)
         fn = tn_full * ceil_div(nt, cols) + ceil_div(n_rem, cols)
-        return fm * fn * (rows + cols + k - 2)
+        return fm * fn * (k_visits * (rows + cols - 2) + k)
     raise ValueError(f"dataflow must be 'WS' or 'OS', got {dataflow!r}")

@@ -5,26 +5,38 @@ enumerates tile sizes and loop orders that fit the buffers, computes for every
 candidate the counts a cost function needs (compute cycles, bytes per memory
 level, buffer accesses), and picks the candidate with the least time, ties
 broken by the least energy. Everything is vectorised over candidates.
+``docs/mapping.md`` describes the model with examples.
 
 Model (per matmul instance Y[M,N] = X[M,K] . W[K,N]):
 
 * Policy ``search`` (default) ranks every legal tiling; ``square`` keeps only
   square output tiles (Mt = Nt unless capped by the matrix), as Gemmini's
   software tiler and the survey's analytical model do.
-* Tiles (Mt, Kt, Nt). WS lays K on the array rows and N on the columns, so Kt
-  and Nt are multiples of R and C; OS lays M on rows, N on columns.
+* Tiles (Mt, Kt, Nt): Mt and Kt multiples of R, Nt of C (or the whole
+  dimension). Per dimension: the smallest tile for every tile count if the
+  dimension spans at most 64 array widths, else for the counts in
+  ``_SPLIT_LIST`` (at most ~2% latency lost on large GEMMs).
 * Capacity: ``Mt*Kt*in_B + Kt*Nt*w_B <= scratchpad`` and ``Mt*Nt*acc_B <=
   accumulator``, each halved when double-buffered.
-* Loop orders keep K innermost, so an output tile accumulates in the
-  accumulator until complete and is written once (``M*N*out_B``):
-  - ``mnk``: X[m, :] stays resident across n when Kt = K, else X is re-read for
-    every N tile; W is re-read for every M tile unless all of W is one tile.
-  - ``nmk``: the mirror image.
-* L2 (optional) serves re-reads whose working set fits: ``mnk`` re-reads an X
-  stripe (Mt*K) and the whole W; ``nmk`` a W stripe (K*Nt) and the whole X. If
-  both working sets fit in L2, DRAM sees only compulsory traffic (every input
-  read once, output written once: no fusion between ops); else the smaller one
-  is kept and the other's re-reads go to DRAM.
+* Loop orders: all six (:data:`LOOP_ORDERS`, outer to inner). An operand crosses
+  the buffer boundary once per tile of its reuse loop (X: n, W: m, Y: k) if one
+  of its own non-trivial loops sits inside that loop, else once
+  (``loop_orders``). ``mnk``/``nmk`` keep K innermost: every output tile is
+  finished before it leaves and written once (``M*N*out_B``). The other four
+  leave output tiles unfinished: their partial sums are spilled at accumulator
+  width and reloaded, ``2 (Tk - 1) M N acc_B`` bytes, only if
+  ``hw.accumulator_reload``; on OS arrays every extra visit of an output tile
+  costs another fill and drain (R + C - 2 cycles per output fold).
+* Pruning: orders that differ only in where a one-tile loop sits are one
+  schedule (kept once); when all three loops have several tiles, ``mnk``/``nmk``,
+  ``mkn``/``kmn`` and ``nkm``/``knm`` move the same bytes through the buffers
+  and differ only in their L2 working sets: the one with less DRAM traffic is kept.
+* L2 (optional) serves an operand's repeated crossings if its working set fits
+  (the extent touched during one iteration of its reuse loop; e.g. ``mnk``
+  re-reads an X stripe Mt*K and all of W). Of X, W and the partial sums the
+  subset that fits together and saves the most DRAM bytes is kept; DRAM sees
+  compulsory traffic (every input read once, output written once: no fusion
+  between ops) plus the rest.
 * Time = max(compute, L2-link, DRAM) cycles (double-buffered overlap) + the
   first fold's operand load + the last fold's output store + memory latency.
 """
@@ -38,16 +50,29 @@ import numpy as np
 
 from ..errors import MappingError
 from ..hardware.spec import Accelerator
+from .loop_orders import (
+    CANONICAL,
+    CROSSES,
+    K_INNER_ORDERS,
+    LOOP_ORDERS,
+    WS_FULL,
+    l2_savings,
+)
 from .systolic import ceil_div, tiled_array_cycles
 
 _SPLIT_LIST = (1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 24, 28, 32, 40, 48, 56, 64, 96, 128, 192, 256,
                384, 512, 768, 1024)
 _SPLITS = np.array(_SPLIT_LIST)
+_EVERY_SPLIT_UP_TO = 256
+"""A dimension of at most this many array-widths gets every split count (so every
+tile count has its smallest tile); larger ones get ``_SPLIT_LIST``."""
 
 
 def tile_candidates(dim: int, gran: int) -> np.ndarray:
     """Tile sizes for one dimension: ceil(dim / s) rounded up to a multiple of
-    ``gran`` for a set of split counts s, plus ``gran`` itself; never above dim.
+    ``gran`` for a set of split counts s (every s up to ceil(dim / gran) if that
+    is at most ``_EVERY_SPLIT_UP_TO``, else ``_SPLIT_LIST``), plus ``gran``
+    itself; never above dim.
     (The returned array is shared between calls: do not modify it.)"""
     return _tile_candidates(int(dim), int(gran))
 
@@ -58,7 +83,9 @@ def _tile_candidates(dim: int, gran: int) -> np.ndarray:
     if dim <= gran:
         t = np.array([dim])
     else:
-        sizes = {min(dim, -(-(-(-dim // s)) // gran) * gran) for s in _SPLIT_LIST}
+        units = -(-dim // gran)
+        splits = range(1, units + 1) if units <= _EVERY_SPLIT_UP_TO else _SPLIT_LIST
+        sizes = {min(dim, -(-(-(-dim // s)) // gran) * gran) for s in splits}
         sizes.add(gran)
         t = np.array(sorted(sizes))
     t.flags.writeable = False
@@ -79,7 +106,8 @@ class Mapping:
     kt: int
     nt: int
     order: str
-    """Loop order, outer to inner: ``mnk`` or ``nmk``."""
+    """Loop order, outer to inner: one of :data:`LOOP_ORDERS` (``mnk``, ``nmk``: K
+    innermost; the others spill and reload partial sums)."""
     compute_cycles: float
     """Array cycles (SCALE-Sim convention, summed over tiles)."""
     local_bytes: float
@@ -104,6 +132,9 @@ class Mapping:
     """Part of ``dram_bytes`` that is the W operand."""
     w_scratchpad_bytes: float = 0.0
     """Part of ``scratchpad_bytes`` that is the W operand (fills and array reads)."""
+    spill_bytes: float = 0.0
+    """Partial-sum bytes spilled out of the accumulator and reloaded (part of
+    ``local_bytes``; of ``dram_bytes`` too unless the L2 keeps them)."""
 
     @property
     def steady_cycles(self) -> float:
@@ -122,7 +153,7 @@ def table_key(hw: Accelerator) -> tuple:
     :func:`candidate_table`."""
     dt = hw.dtypes
     return (hw.array.rows, hw.array.cols, hw.array.dataflow, dt.input_bytes, dt.weight_bytes, dt.output_bytes,
-            dt.accumulator_bytes, hw.tiling, None if hw.l2 is None else hw.l2.size_kib)
+            dt.accumulator_bytes, hw.tiling, None if hw.l2 is None else hw.l2.size_kib, hw.accumulator_reload)
 
 
 def memory_rates(hw: Accelerator) -> tuple[float, float, float]:
@@ -170,15 +201,26 @@ def no_fit_error(m: int, k: int, n: int, hw: Accelerator, weight_operand: bool =
         f"{m}x{k}x{n} matmul (needs {need_a:g} KiB)")
 
 
+def _rows(keep: np.ndarray, *columns: np.ndarray) -> list[np.ndarray]:
+    """The rows ``keep`` selects of each column."""
+    return [c[keep] for c in columns]
+
+
 def candidate_table(m: int, k: int, n: int, hw: Accelerator, weight_operand: bool = True,
                     fit_buffers: bool = True) -> dict[str, np.ndarray]:
     """All legal (Mt, Kt, Nt, order) for one instance, with their counts.
 
-    ``weight_operand`` only selects the byte width of the second operand
-    (weights vs activations). Raises :class:`MappingError` if nothing fits.
-    ``fit_buffers=False`` keeps tiles whatever the buffer capacities (their
-    needs are in ``spad_need`` and ``acc_need``, bytes), so that one table
-    serves designs that differ only in capacities and rates (see :func:`table_key`).
+    ``order`` holds indices into :data:`LOOP_ORDERS`; orders with K outside M or
+    N are considered only if ``hw.accumulator_reload``. Schedules that are
+    duplicates (one-tile loops moved) or dominated (twin orders with more DRAM
+    traffic) are dropped. ``weight_operand`` only selects the byte width of the
+    second operand (weights vs activations). Raises :class:`MappingError` if
+    nothing fits. ``fit_buffers=False`` keeps tiles whatever the buffer
+    capacities (their needs are in ``spad_need`` and ``acc_need``, bytes), so
+    that one table serves designs that differ only in capacities and rates (see
+    :func:`table_key`). Byte counts are per instance; ``spill`` is the
+    partial-sum bytes moved out of the accumulator and back (part of ``local``,
+    and of ``dram`` unless the L2 keeps them).
     """
     R, C, df = hw.array.rows, hw.array.cols, hw.array.dataflow
     dt = hw.dtypes
@@ -202,48 +244,62 @@ def candidate_table(m: int, k: int, n: int, hw: Accelerator, weight_operand: boo
         ok &= (MT == NT) | ((MT == m) & (NT > MT)) | ((NT == n) & (MT > NT))
     if not ok.any():
         raise no_fit_error(m, k, n, hw, weight_operand)
-    MT, KT, NT, spad, acc = MT[ok], KT[ok], NT[ok], spad[ok], acc[ok]
-    MT = np.concatenate([MT, MT]); KT = np.concatenate([KT, KT]); NT = np.concatenate([NT, NT])
-    n_half = len(MT) // 2
-    order_nmk = np.arange(len(MT)) >= n_half
-    Tm, Tk, Tn = ceil_div(m, MT), ceil_div(k, KT), ceil_div(n, NT)
+    Tm, Tk, Tn = ceil_div(m, MT[ok]), ceil_div(k, KT[ok]), ceil_div(n, NT[ok])
+    pattern = 4 * (Tm > 1) + 2 * (Tk > 1) + (Tn > 1)
 
+    # one row per (tile, order) whose schedule is distinct, order by order
+    n_orders = len(LOOP_ORDERS) if hw.accumulator_reload else len(K_INNER_ORDERS)
+    order, g = np.nonzero(CANONICAL[hw.l2 is None][:n_orders, pattern])
+    pat, Tm, Tk, Tn = pattern[g], Tm[g], Tk[g], Tn[g]
+    g = np.flatnonzero(ok)[g]
+    MT, KT, NT, spad, acc = MT[g], KT[g], NT[g], spad[g], acc[g]
+
+    # crossings of each operand (module docstring of loop_orders): X's reuse loop is n, W's m, Y's k
+    x_cross = np.where(CROSSES["x"][order, pat], Tn, 1)
+    w_cross = np.where(CROSSES["w"][order, pat], Tm, 1)
+    visits = np.where(CROSSES["y"][order, pat], Tk, 1)
     x_bytes, w_bytes, y_bytes = m * k * ib, k * n * wb, m * n * ob
-    # local (L2 <-> scratchpad/accumulator) traffic
-    x_mnk = np.where(Tk == 1, 1, Tn)
-    w_mnk = np.where((Tk == 1) & (Tn == 1), 1, Tm)
-    w_nmk = np.where(Tk == 1, 1, Tm)
-    x_nmk = np.where((Tk == 1) & (Tm == 1), 1, Tn)
-    x_reads = np.where(order_nmk, x_nmk, x_mnk) * x_bytes
-    w_reads = np.where(order_nmk, w_nmk, w_mnk) * w_bytes
-    local = x_reads + w_reads + y_bytes
+    x_reads = x_cross * x_bytes
+    w_reads = w_cross * w_bytes
+    spill = 2.0 * (visits - 1) * (m * n * ab)
+    local = x_reads + w_reads + y_bytes + spill
 
-    # DRAM traffic: compulsory, plus re-reads the L2 cannot hold
+    # DRAM traffic: compulsory, plus re-crossings the L2 cannot hold
     if hw.l2 is None:
         dram = local
         w_dram = w_reads
         l2 = np.zeros_like(local, dtype=float)
     else:
-        cap = hw.l2.size_kib * 1024
-        ws_x = np.where(order_nmk, x_bytes, MT * k * ib)      # X working set
-        ws_w = np.where(order_nmk, k * NT * wb, w_bytes)      # W working set
-        both = ws_x + ws_w <= cap
-        keep_x = both | ((ws_x <= ws_w) & (ws_x <= cap))
-        keep_w = both | ((ws_w < ws_x) & (ws_w <= cap))
+        full = WS_FULL[order].T
+        ws_x = np.where(full[0], m, MT) * np.where(full[1], k, KT) * ib
+        ws_w = np.where(full[2], k, KT) * np.where(full[3], n, NT) * wb
+        ws_p = np.where(full[4], m, MT) * np.where(full[5], n, NT) * ab
+        saved, keep_w = l2_savings((x_reads - x_bytes, w_reads - w_bytes, spill), (ws_x, ws_w, ws_p),
+                                   hw.l2.size_kib * 1024)
+        dram = local - saved
         w_dram = np.where(keep_w, w_bytes, w_reads)
-        dram = np.where(keep_x, x_bytes, x_reads) + w_dram + y_bytes
+        # twin orders (same schedule when every loop has several tiles): keep the one with less DRAM
+        # traffic. Every order has a row for each such tile, in the same sequence.
+        twin_rows = np.flatnonzero(pat == 7).reshape(n_orders // 2, 2, -1)
+        b_worse = dram[twin_rows[:, 1]] >= dram[twin_rows[:, 0]]
+        keep = np.ones(len(g), dtype=bool)
+        keep[np.where(b_worse, twin_rows[:, 1], twin_rows[:, 0])] = False
+        MT, KT, NT, spad, acc, order, Tm, x_reads, w_reads, spill, local, dram, w_dram, visits = _rows(
+            keep, MT, KT, NT, spad, acc, order, Tm, x_reads, w_reads, spill, local, dram, w_dram, visits)
         l2 = local + dram  # every local byte is an L2 access; every DRAM byte is written to/read from L2
 
-    compute = tiled_array_cycles(m, k, n, MT, KT, NT, R, C, df).astype(float)
+    compute = tiled_array_cycles(m, k, n, MT, KT, NT, R, C, df, visits).astype(float)
     # scratchpad: written by fills, read by the array
     if df == "WS":
         w_spad_rd = w_bytes * Tm
         acc_rw = m * n * ab * (2 * ceil_div(k, R) + 1)
     else:
         w_spad_rd = np.full(MT.shape, w_bytes * ceil_div(m, R))
-        # outputs accumulate in the PEs across all K tiles (as the cycle model
+        # outputs accumulate in the PEs across the K tiles of a visit (as the cycle model
         # assumes): each output is written to the accumulator once and read out once
-        acc_rw = np.full(MT.shape, m * n * ab * 2)
+        acc_rw = m * n * ab * 2
+    # a spill reads the partial sums out of the accumulator, a reload writes them back
+    acc_rw = acc_rw + spill
     spad_bytes = x_array_read_bytes(m, k, n, hw) + w_spad_rd + x_reads + w_reads
 
     # the DMA streams fold by fold: compute starts after the first fold's operands
@@ -257,12 +313,12 @@ def candidate_table(m: int, k: int, n: int, hw: Accelerator, weight_operand: boo
         last_out = np.full(MT.shape, min(R, m) * c * ob)
     io = first_in + last_out
     local_cyc, dram_cyc, prologue = candidate_times(local, dram, io, *memory_rates(hw))
-    return dict(mt=MT, kt=KT, nt=NT, order_nmk=order_nmk, compute=compute, local=local.astype(float),
+    return dict(mt=MT, kt=KT, nt=NT, order=order, compute=compute, local=local.astype(float),
                 dram=dram.astype(float), l2=l2.astype(float), spad=spad_bytes.astype(float),
                 acc=np.broadcast_to(acc_rw, MT.shape).astype(float), local_cyc=local_cyc, dram_cyc=dram_cyc,
                 prologue=prologue, w_local=w_reads.astype(float), w_dram=w_dram.astype(float),
                 w_spad=(w_spad_rd + w_reads).astype(float), io=io.astype(float),
-                spad_need=np.concatenate([spad, spad]).astype(float), acc_need=np.concatenate([acc, acc]).astype(float))
+                spad_need=spad.astype(float), acc_need=acc.astype(float), spill=spill.astype(float))
 
 
 TIME_TIE = 1e-9
@@ -319,10 +375,10 @@ def tile_matmul(m: int, k: int, n: int, hw: Accelerator, weight_operand: bool = 
     t = candidate_table(m, k, n, hw, weight_operand)
     i = choose(t, hw)
     return Mapping(
-        mt=int(t["mt"][i]), kt=int(t["kt"][i]), nt=int(t["nt"][i]), order="nmk" if t["order_nmk"][i] else "mnk",
+        mt=int(t["mt"][i]), kt=int(t["kt"][i]), nt=int(t["nt"][i]), order=LOOP_ORDERS[int(t["order"][i])],
         compute_cycles=float(t["compute"][i]), local_bytes=float(t["local"][i]), dram_bytes=float(t["dram"][i]),
         l2_bytes=float(t["l2"][i]), scratchpad_bytes=float(t["spad"][i]), accumulator_bytes=float(t["acc"][i]),
         prologue_cycles=float(t["prologue"][i]), local_cycles=float(t["local_cyc"][i]),
         dram_cycles=float(t["dram_cyc"][i]), n_candidates=len(t["mt"]), w_local_bytes=float(t["w_local"][i]),
-        w_dram_bytes=float(t["w_dram"][i]), w_scratchpad_bytes=float(t["w_spad"][i]),
+        w_dram_bytes=float(t["w_dram"][i]), w_scratchpad_bytes=float(t["w_spad"][i]), spill_bytes=float(t["spill"][i]),
     )
