@@ -6,6 +6,7 @@ import argparse
 
 from ..hardware.spec import Accelerator, load_accelerator
 from ..paths import find_file
+from ..units_format import si  # noqa: F401  (re-exported for the commands)
 
 DEFAULT_HW = "gemmini_default"
 DEFAULT_WORKLOAD = "bert-base"
@@ -38,15 +39,6 @@ def nonneg_int(name: str):
             raise argparse.ArgumentTypeError(f"{name} must be a non-negative integer, got {v}")
         return v
     return parse
-
-
-def si(x: float, unit: str = "", digits: int = 3) -> str:
-    """Format with an SI prefix: 1.23 G, 4.5 m."""
-    ax = abs(x)
-    for f, p in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"), (1, ""), (1e-3, "m"), (1e-6, "u"), (1e-9, "n")):
-        if ax >= f:
-            return f"{x / f:.{digits}g} {p}{unit}".rstrip()
-    return f"{x:.{digits}g} {unit}".rstrip()
 
 
 def resolve_pruning(name_or_path: str):
