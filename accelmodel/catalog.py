@@ -28,10 +28,10 @@ def _first_sentence(text: str) -> str:
         depth -= ch == ")" and depth > 0
     text = " ".join("".join(plain).split()).replace(" :", ":").replace(" ,", ",")
     for i, ch in enumerate(text):
-        if ch == "." and (i + 1 == len(text) or text[i + 1] == " "):
-            if not text[:i].endswith(_ABBREVIATIONS):
-                text = text[:i]
-                break
+        ends = ch == "." and (i + 1 == len(text) or text[i + 1] == " ")
+        if ends and not text[:i].endswith(_ABBREVIATIONS):
+            text = text[:i]
+            break
     text = text.strip()
     return text if len(text) <= _MAX else text[: _MAX - 3].rstrip() + "..."
 

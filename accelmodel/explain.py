@@ -145,7 +145,7 @@ def alternatives(rep: Report) -> list[Alternative]:
                                    with_updates(hw, {f"nonlinear.{slot}.lanes": 2 * unit.lanes})))
     shares = df.groupby("bound")["latency_s"].sum() / max(rep.latency_s, 1e-300)
     doubled = {
-        "compute": ("2x array ({r}x{c})".format(r=2 * hw.array.rows, c=2 * hw.array.cols),
+        "compute": (f"2x array ({2 * hw.array.rows}x{2 * hw.array.cols})",
                     {"array.rows": 2 * hw.array.rows, "array.cols": 2 * hw.array.cols}),
         "dram": (f"2x DRAM bandwidth ({2 * hw.dram.bandwidth_gbps:g} GB/s)",
                  {"dram.bandwidth_gbps": 2 * hw.dram.bandwidth_gbps}),

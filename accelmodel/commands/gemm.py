@@ -7,8 +7,8 @@ import sys
 
 from ..cost.ops import matmul_cost
 from ..mapping.tiling import tile_matmul
-from ..workload.graph import Op
 from ..units_format import json_ready, si
+from ..workload.graph import Op
 from .common import positive_int, resolve_hw
 
 

@@ -20,7 +20,8 @@ def add_parser(sub) -> None:
         description="Every bundled file, by kind, with a one-line description. Each NAME works from any "
                     "directory, as does its file name (gpt2.json) or its path in the repository "
                     "(workloads/hf_configs/gpt2.json).")
-    p.add_argument("kind", nargs="?", choices=tuple(BUNDLED_KINDS), help="list only this kind (default: all)")
+    p.add_argument("kind", metavar="KIND", nargs="?", choices=tuple(BUNDLED_KINDS),
+                   help=f"list only this kind: {', '.join(BUNDLED_KINDS)} (default: all)")
     p.add_argument("--json", action="store_true", help="print {kind: [{name, file, description}]} as JSON")
     p.set_defaults(func=run)
 

@@ -8,10 +8,17 @@ from pathlib import Path
 
 from ..explain import explain, op_label
 from ..report_io import save_run
-from ..units_format import json_ready, kib
 from ..simulate import simulate
+from ..units_format import json_ready, kib
 from ..workload.config import load_workload
-from .common import DEFAULT_WORKLOAD, nonneg_int, positive_int, resolve_hw, resolve_pruning, si
+from .common import (
+    DEFAULT_WORKLOAD,
+    nonneg_int,
+    positive_int,
+    resolve_hw,
+    resolve_pruning,
+    si,
+)
 
 
 def add_parser(sub) -> None:
