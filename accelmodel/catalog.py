@@ -38,7 +38,7 @@ def _first_sentence(text: str) -> str:
 
 def _comment_paragraph(path: Path) -> str:
     """The file's leading ``#`` comment lines joined into one paragraph."""
-    lines = []
+    lines: list[str] = []
     for line in path.read_text().splitlines():
         if not line.startswith("#"):
             break

@@ -144,7 +144,7 @@ def alternatives(rep: Report) -> list[Alternative]:
             out.append(Alternative(f"{slot} unit with 2x lanes ({2 * unit.lanes})",
                                    with_updates(hw, {f"nonlinear.{slot}.lanes": 2 * unit.lanes})))
     shares = df.groupby("bound")["latency_s"].sum() / max(rep.latency_s, 1e-300)
-    doubled = {
+    doubled: dict[str, tuple[str, dict[str, Any]]] = {
         "compute": (f"2x array ({2 * hw.array.rows}x{2 * hw.array.cols})",
                     {"array.rows": 2 * hw.array.rows, "array.cols": 2 * hw.array.cols}),
         "dram": (f"2x DRAM bandwidth ({2 * hw.dram.bandwidth_gbps:g} GB/s)",
@@ -153,7 +153,7 @@ def alternatives(rep: Report) -> list[Alternative]:
         "cpu_memory": (f"2x host memory bandwidth ({2 * hw.host.memory_bandwidth_gbps:g} GB/s)",
                        {"host.memory_bandwidth_gbps": 2 * hw.host.memory_bandwidth_gbps}),
     }
-    link = {"dma_bytes_per_cycle": 2 * hw.dma_bytes_per_cycle}
+    link: dict[str, Any] = {"dma_bytes_per_cycle": 2 * hw.dma_bytes_per_cycle}
     if hw.l2 is not None:
         link["l2.bandwidth_bytes_per_cycle"] = 2 * hw.l2.bandwidth_bytes_per_cycle
     doubled["l2"] = doubled["dma"] = (f"2x L2/DMA link ({2 * hw.local_bytes_per_cycle:g} B/cycle)", link)
@@ -172,17 +172,18 @@ def what_would_help(rep: Report, pruning: Any = None, top: int = 3) -> dict:
     "options": [{"change", "latency_s", "speedup", "energy_j"}...] (best first, at most
     ``top``), "failed": [{"change", "error"}]}``: the model's estimate, not a measurement."""
     base = rep.latency_s
-    options, failed = [], []
+    options: list[dict[str, Any]] = []
+    failed: list[dict[str, str]] = []
     for alt in alternatives(rep):
         try:
-            r = simulate(alt.hw, rep.model, phase=rep.phase, batch=rep.batch, seq_len=rep.seq_len,
+            r = simulate(alt.hw, rep.model, phase="decode" if rep.phase == "decode" else "prefill", batch=rep.batch, seq_len=rep.seq_len,
                          kv_len=rep.kv_len, pruning=pruning)
         except AccelModelError as exc:  # e.g. a bundled design whose buffers cannot hold a tile
             failed.append({"change": alt.label, "error": str(exc)})
             continue
         options.append({"change": alt.label, "latency_s": r.latency_s, "speedup": base / r.latency_s,
                         "energy_j": r.energy_j})
-    options.sort(key=lambda o: -o["speedup"])
+    options.sort(key=lambda o: -float(o["speedup"]))
     return {"note": "the model's estimate: each option simulated with accelmodel, not measured",
             "baseline_latency_s": base, "options": options[:top], "failed": failed}
 
