@@ -60,7 +60,7 @@ SLOT_FUNCTIONS = {"softmax": ("softmax",), "activation": ("gelu", "gelu_tanh", "
 
 def default_unit(kind: str):
     """The default spec of a unit kind (LUT 1024 entries, CORDIC 16 iterations, cross-road
-    threshold 3, I-BERT 32-bit; REFERENCE.md synthesis figures for the softmax units)."""
+    threshold 3, I-BERT 32-bit; the synthesis figures of [KimChung-crossroad] Table 1 for the softmax units; docs/sources.md)."""
     if kind not in _DEFAULT_UNIT:
         raise SpecError(f"unit kind must be one of {', '.join(UNIT_KINDS)} (got {kind!r})")
     return _DEFAULT_UNIT[kind]()

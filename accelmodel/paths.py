@@ -28,20 +28,50 @@ def bundled_dir(name: str) -> Path:
     raise FileNotFoundError(f"bundled directory {name!r} not found next to the accelmodel package")
 
 
-def bundled_file(name: str, folder: str) -> Path | None:
-    """The bundled YAML called ``name`` (with or without ``.yaml``) in ``folder``
-    (e.g. ``"hw_configs"``, ``"hw_configs/sweeps"``, ``"workloads/pruning"``), or
-    None if ``name`` is a path (has a ``/``) or no such file is bundled."""
+BUNDLED_KINDS: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "design": ("hw_configs", (".yaml", ".yml"), "hardware design (--hw)"),
+    "workload": ("workloads", (".yaml", ".yml"), "workload preset (--workload)"),
+    "hf_config": ("workloads/hf_configs", (".json",), "Hugging Face config.json (--workload)"),
+    "pruning": ("workloads/pruning", (".yaml", ".yml"), "pruning plan (--pruning)"),
+    "sweep": ("hw_configs/sweeps", (".yaml", ".yml"), "sweep spec (accelmodel sweep)"),
+}
+"""Every kind of bundled file: (folder, file suffixes, what it is and where it is used)."""
+
+
+def bundled_files(kind: str) -> list[Path]:
+    """The bundled files of one kind of :data:`BUNDLED_KINDS`, sorted by name."""
+    folder, suffixes, _ = BUNDLED_KINDS[kind]
     top, _, sub = folder.partition("/")
-    if "/" in name:
-        return None
-    p = bundled_dir(top) / sub / (name if name.endswith((".yaml", ".yml")) else f"{name}.yaml")
-    return p if p.is_file() else None
+    return sorted(p for p in (bundled_dir(top) / sub).iterdir() if p.is_file() and p.suffix in suffixes)
 
 
-def find_file(name_or_path: str | Path, folder: str, what: str, noun: str, root: Path | None = None) -> Path:
-    """A file given by path (relative to ``root`` when given), else a bundled
-    YAML of ``folder`` given by name. ``SpecError`` naming ``what`` and listing
+def bundled_file(name: str, folder: str, suffixes: tuple[str, ...] = (".yaml", ".yml")) -> Path | None:
+    """The bundled file ``name`` of ``folder`` (e.g. ``"hw_configs"``, ``"hw_configs/sweeps"``,
+    ``"workloads/hf_configs"``), or None. ``name`` may be the file's stem (``gemmini_ibert``),
+    its file name (``gemmini_ibert.yaml``) or its path from the repository root
+    (``hw_configs/gemmini_ibert.yaml``, ``workloads/hf_configs/gpt2.json``): all three work
+    from any directory."""
+    s = str(name)
+    top, _, sub = folder.partition("/")
+    if "/" in s:  # a path as written from the repository root, inside ``folder``
+        first, _, rest = s.partition("/")
+        if first not in _NAMES or not s.startswith(folder.rstrip("/") + "/"):
+            return None
+        p = bundled_dir(first) / rest
+        return p if p.is_file() and p.suffix in suffixes else None
+    base = bundled_dir(top) / sub
+    for candidate in ([s] if s.endswith(suffixes) else [s + suffix for suffix in suffixes]):
+        p = base / candidate
+        if p.is_file():
+            return p
+    return None
+
+
+def find_file(name_or_path: str | Path, folder: str, what: str, noun: str, root: Path | None = None,
+              suffixes: tuple[str, ...] = (".yaml", ".yml")) -> Path:
+    """A file given by path (relative to ``root`` when given, else to the working
+    directory), else a bundled file of ``folder`` given by name, file name or path from
+    the repository root (:func:`bundled_file`). ``SpecError`` naming ``what`` and listing
     the bundled ``noun`` files otherwise."""
     from .errors import SpecError
 
@@ -49,9 +79,9 @@ def find_file(name_or_path: str | Path, folder: str, what: str, noun: str, root:
     p = Path(s) if root is None or Path(s).is_absolute() else root / s
     if p.is_file():
         return p
-    bundled = bundled_file(s, folder)
+    bundled = bundled_file(s, folder, suffixes)
     if bundled is not None:
         return bundled
     top, _, sub = folder.partition("/")
-    known = ", ".join(sorted(q.stem for q in (bundled_dir(top) / sub).glob("*.yaml")))
+    known = ", ".join(sorted(q.stem for q in (bundled_dir(top) / sub).iterdir() if q.suffix in suffixes))
     raise SpecError(f"{what}: no such file or bundled {noun} {s!r} (bundled: {known})")

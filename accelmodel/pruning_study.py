@@ -4,7 +4,7 @@
 ratio) and returns one DataFrame row each: whole-model and FFN-only speedup and
 energy saving over the unpruned model on the same hardware, DRAM and weight
 bytes, the dominant bound before and after, and the published quality of that
-(method, ratio) from ``data/pruning_quality.csv`` (REFERENCE.md section 5) where
+(method, ratio) from ``data/pruning_quality.csv`` ([YooLee-pruning] in docs/references.md) where
 the table has it. :func:`pareto_front` marks the (cost, quality) Pareto front.
 
 Patterns (:data:`PATTERNS`; each a function (ratio, model, hw) -> PruningPlan,
@@ -17,7 +17,7 @@ applied to every weight matrix of every layer):
   N = M - round(ratio * M), so the achieved ratio is the nearest multiple of
   1/M (column ``achieved_ratio``; no published quality).
 * ``vector``: mixed-length vectors [16, 8, 4] (TF-MVP), directions as observed
-  at ratio 0.8 (REFERENCE.md section 5) in accelmodel's W[K, N] = (in, out)
+  at ratio 0.8 ([YooLee-pruning] in docs/references.md) in accelmodel's W[K, N] = (in, out)
   convention: wq/wk/wv column, wo row, w_up/w_gate column for decoders (GPT-2)
   and row for encoders (BERT), w_down row (``mixed-vector-level``).
 * ``head``: whole attention heads; ``ratio`` is the fraction of heads

@@ -1,4 +1,4 @@
-"""Fixed point <il, fl> (REFERENCE.md section 4) and precision plans."""
+"""Fixed point <il, fl> ([Kim-fixedpoint] in docs/references.md) and precision plans."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""Gate counts (REFERENCE.md section 4 table) and the LLaMA-3 unit inventory."""
+"""Gate counts ([Kim-fixedpoint] table) and the LLaMA-3 unit inventory."""
 
 import pytest
 
@@ -14,7 +14,7 @@ from accelmodel.numerics import (
     uniform_plan,
 )
 
-TABLE = {  # REFERENCE.md section 4, AND / OR / XOR
+TABLE = {  # [Kim-fixedpoint], AND / OR / XOR
     ("adder", 16): (156, 40, 32), ("adder", 24): (234, 60, 48), ("adder", 32): (312, 80, 64),
     ("multiplier", 16): (1010, 265, 763), ("multiplier", 24): (2282, 589, 1719),
     ("multiplier", 32): (4066, 1041, 3059),

@@ -1,5 +1,5 @@
 """Validation: the survey's case study reproduced from accelmodel's own model (claims
-from REFERENCE.md section 1 checked against their own thresholds), the SCALE-Sim
+from [Kim2023-survey] checked against their own thresholds), the SCALE-Sim
 comparison's bookkeeping, the validation table and ``accelmodel validate``.
 
 Tests that run SCALE-Sim are marked ``scalesim`` and skipped without the package;

@@ -7,6 +7,7 @@ import argparse
 from ..hardware.spec import Accelerator, load_accelerator
 from ..inputs import brief
 from ..paths import find_file
+from ..units_format import si  # noqa: F401  (re-exported for the commands)
 
 DEFAULT_HW = "gemmini_default"
 DEFAULT_WORKLOAD = "bert-base"
@@ -36,15 +37,6 @@ def positive_int(name: str, hi: int = 2**31 - 1):
 
 def nonneg_int(name: str, hi: int = 2**31 - 1):
     return bounded_int(name, 0, hi)
-
-
-def si(x: float, unit: str = "", digits: int = 3) -> str:
-    """Format with an SI prefix: 1.23 G, 4.5 m."""
-    ax = abs(x)
-    for f, p in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"), (1, ""), (1e-3, "m"), (1e-6, "u"), (1e-9, "n")):
-        if ax >= f:
-            return f"{x / f:.{digits}g} {p}{unit}".rstrip()
-    return f"{x:.{digits}g} {unit}".rstrip()
 
 
 def resolve_pruning(name_or_path: str):

@@ -7,21 +7,30 @@ import sys
 from pathlib import Path
 
 from ..errors import SpecError
+from ..explain import explain, op_label
 from ..inputs import check_output_dir
 from ..report_io import save_run
 from ..simulation import simulate
+from ..units_format import json_ready, kib
 from ..workload.config import load_workload
 from ..workload.limits import MAX_BATCH, MAX_TOKENS
 from .common import DEFAULT_WORKLOAD, nonneg_int, positive_int, resolve_hw, resolve_pruning, si
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("run", help="model one workload on one design (default: BERT-base prefill 512 on gemmini_default)")
+    p = sub.add_parser(
+        "run", help="model one workload on one design (default: BERT-base prefill 512 on gemmini_default)",
+        description="Model one forward pass of a transformer on one accelerator design and say where the time "
+                    "goes: latency, energy, utilisation, shares by op kind and by bound (each bound named in "
+                    "hardware terms with the rate that sets it), the top bottleneck ops, and what would help "
+                    "(a few alternatives simulated by the model). Guide: docs/reading_a_report.md.")
     p.add_argument("--hw", metavar="FILE|NAME", help="hardware YAML or bundled config name (default gemmini_default)")
     p.add_argument("--workload", metavar="NAME|FILE", default=DEFAULT_WORKLOAD,
                    help="preset name (bert-base, gpt2, llama3-8b, ...), workload YAML or HF config.json")
-    p.add_argument("--phase", choices=("prefill", "decode"), default="prefill")
-    p.add_argument("--batch", type=positive_int("--batch", MAX_BATCH), default=1)
+    p.add_argument("--phase", choices=("prefill", "decode"), default="prefill",
+                   help="prefill: process --seq-len prompt tokens; decode: generate one token per sequence "
+                        "against a KV cache of --kv-len tokens (default prefill)")
+    p.add_argument("--batch", type=positive_int("--batch", MAX_BATCH), default=1, help="sequences per pass (default 1)")
     p.add_argument("--seq-len", type=positive_int("--seq-len", MAX_TOKENS), default=512, help="prefill tokens per sequence")
     p.add_argument("--kv-len", type=nonneg_int("--kv-len", MAX_TOKENS), default=None,
                    help="decode: tokens already in the KV cache (default 512)")
@@ -30,7 +39,10 @@ def add_parser(sub) -> None:
     p.add_argument("--out", metavar="DIR", help="write ops.csv, summary.json, hw.yaml and workload.yaml here")
     p.add_argument("--plots", metavar="DIR", help="write the standard figures here (roofline, latency and energy "
                                                   "breakdowns, FLOPs vs latency, layer-0 timeline) as PNG and PDF")
-    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON (keys: docs/reading_a_report.md)")
+    p.add_argument("--explain", action="store_true",
+                   help="with --json: add an 'explain' object (bounds in hardware terms, what the dequantize/"
+                        "quantize rows serve, 'what_would_help'); the text output always explains itself")
     p.set_defaults(func=run)
 
 
@@ -49,6 +61,7 @@ def run(args) -> int:
     plan = resolve_pruning(args.pruning) if args.pruning else None
     rep = simulate(hw, cfg, phase=args.phase, batch=args.batch, seq_len=args.seq_len, kv_len=kv, pruning=plan)
     summary = rep.summary()
+    why = explain(rep, plan) if (args.explain or not args.json) else None
     if args.out:
         save_run(rep, args.out)
     if args.plots:
@@ -56,10 +69,10 @@ def run(args) -> int:
 
         written = write_standard_figures(rep, args.plots)
     if args.json:
-        json.dump(summary, sys.stdout, indent=2)
+        json.dump(json_ready({**summary, "explain": why} if why else summary), sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        print(format_summary(rep, summary))
+        print(format_summary(rep, summary, why))
         if args.out:
             print(f"\nwrote {Path(args.out) / 'ops.csv'} and {Path(args.out) / 'summary.json'}")
         if args.plots:
@@ -67,14 +80,15 @@ def run(args) -> int:
     return 0
 
 
-def format_summary(rep, s: dict) -> str:
+def format_summary(rep, s: dict, why: dict | None = None) -> str:
+    """The text report; ``why`` is :func:`accelmodel.explain.explain`'s result (None: no explanations)."""
     hw = rep.hw
     a = hw.array
     what = (f"{s['model']} {s['phase']} (batch {s['batch']}, "
             + (f"seq {s['seq_len']})" if s["phase"] == "prefill" else f"KV cache {s['kv_len']})"))
     lines = [
         f"accelmodel: {what} on {hw.name} ({a.rows}x{a.cols} {a.dataflow}, {hw.clock_ghz:g} GHz, "
-        f"scratchpad {hw.scratchpad_kib:g} KiB, accumulator {hw.accumulator_kib:g} KiB)",
+        f"scratchpad {kib(hw.scratchpad_kib)}, accumulator {kib(hw.accumulator_kib)})",
         "",
         f"  latency       {si(s['latency_s'], 's')}   ({s['tokens_per_s']:.4g} tokens/s, "
         f"{s['sequences_per_s']:.4g} sequences/s)",
@@ -90,14 +104,28 @@ def format_summary(rep, s: dict) -> str:
         lat = share * s["latency_s"]
         lines.append(f"  {k:<12} {si(lat, 's'):>11} {share:>7.1%} {s['flops_share_by_kind'].get(k, 0.0):>12.2%} "
                      f"{s['energy_share_by_kind'].get(k, 0.0):>13.1%}")
-    lines += ["", "By bound (the resource that sets each op's time):"]
+    served = (why or {}).get("quantize_serves")
+    if served:
+        lines.append("  quantize = the dequantize (int -> float) before and quantize (float -> int) after each "
+                     "host-CPU op; around " + ", ".join(f"{k} {v:.0%}" for k, v in served.items()))
+    lines += ["", "By bound (the resource that sets each op's time, and the rate behind it):"]
+    bounds = (why or {}).get("bounds", {})
     for b, share in s["latency_share_by_bound"].items():
-        lines.append(f"  {b:<12} {si(share * s['latency_s'], 's'):>11} {share:>7.1%}")
+        lines.append(f"  {b:<12} {si(share * s['latency_s'], 's'):>11} {share:>7.1%}  {bounds.get(b, '')}".rstrip())
     lines += ["", "Top bottleneck ops (summed over layers):"]
+    width = max([len(op_label(t["op"])) for t in s["top_ops"]] + [10])
     for i, t in enumerate(s["top_ops"], 1):
-        lines.append(f"  {i}. {t['op']:<22} x{t['instances']:<4} {si(t['latency_s'], 's'):>11} "
+        lines.append(f"  {i}. {op_label(t['op']):<{width}} x{t['instances']:<4} {si(t['latency_s'], 's'):>11} "
                      f"{t['latency_share']:>6.1%}  {t['bound']}-bound")
     lines += ["", f"Bottleneck: {s['bottleneck']}."]
+    help_ = (why or {}).get("what_would_help")
+    if help_:
+        lines += ["", "What would help (the model's estimate: each option simulated by accelmodel, not measured):"]
+        for o in help_["options"]:
+            lines.append(f"  {o['speedup']:>7.3g}x  {o['change']}  ({si(help_['baseline_latency_s'], 's')} -> "
+                         f"{si(o['latency_s'], 's')}, energy {si(o['energy_j'], 'J')})")
+        if help_["failed"]:
+            lines.append("  not evaluated: " + "; ".join(f"{f['change']} ({f['error']})" for f in help_["failed"]))
     sp = s.get("sparsity")
     if sp:
         lines += ["", f"Pruning ({sp['plan'] or 'plan'}) vs the dense model on the same hardware:",

@@ -13,7 +13,12 @@ _SHOW = ("latency_s", "energy_j", "edp", "matmul_latency_s", "utilization", "tok
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("sweep", help="evaluate a design-space sweep (YAML spec) and write results to Parquet")
+    p = sub.add_parser("sweep", help="evaluate a design-space sweep (YAML spec) and write results to Parquet",
+                       description="Evaluate every design of a sweep spec (a base design, a workload, axes, "
+                                   "sampling and constraints; `accelmodel schema sweep`, bundled ones in "
+                                   "`accelmodel list sweep`) with the same cost model as `run`, print the results "
+                                   "and their latency/energy Pareto front, and with --out write them as a Parquet "
+                                   "dataset (one row per design).")
     p.add_argument("spec", metavar="SPEC.yaml", help="sweep spec file, or a bundled sweep name (spad_acc, bert_big)")
     p.add_argument("--out", metavar="PATH", help="results directory (a Parquet dataset: pandas.read_parquet(PATH)); "
                                                  "without it the results are only printed")

@@ -22,7 +22,7 @@ from .common import positive_int
 
 def add_parser(sub) -> None:
     p = sub.add_parser("validate", help="reproduce the survey's case study and compare with SCALE-Sim",
-                       description="Reproduce the survey's case study (REFERENCE.md section 1) and compare array "
+                       description="Reproduce the survey's case study (Kim et al., Full-Stack Optimization of Transformer Inference: a Survey, arXiv 2302.14017; docs/sources.md) and compare array "
                                    "cycles, utilisation and SRAM/DRAM counts with SCALE-Sim (if installed).")
     p.add_argument("--out", metavar="DIR", help="write validation.csv / validation.md (and SCALE-Sim tables) here")
     p.add_argument("--quick", action="store_true",
@@ -82,7 +82,7 @@ def run(args) -> int:
     t_all = time.perf_counter() - t0
     df = table.assemble(rows)
 
-    print("Case study (survey, REFERENCE.md section 1), accelmodel's own numbers")
+    print("Case study (Kim et al. Full-Stack survey, arXiv 2302.14017), accelmodel's own numbers")
     print(table.to_text(df[(df["reference_source"].str.startswith("survey")) & (df["check"] != "info")],
                         ("case", "metric", "accelmodel", "reference", "check", "passed"), max_width=72))
     if parity is None:

@@ -13,7 +13,7 @@ on the clock. On an accelerator clocked at ``f`` GHz a unit therefore draws
 ``f = reference_clock_ghz``) and processes ``lanes * f`` G element-operations per
 second. Assumed: the unit meets the accelerator's clock (pipelined deep enough)
 at the same voltage; leakage is in the accelerator's ``energy.static_power_mw``.
-The softmax units' published figures are at 100 MHz (REFERENCE.md section 2),
+The softmax units' published figures are at 100 MHz ([KimChung-crossroad] in docs/references.md),
 so at Gemmini's 1 GHz they draw 10x their printed power at the same pJ/element.
 
 Technology. ``technology_nm`` is the node at which ``power_mw`` and
@@ -165,10 +165,10 @@ class LutUnit(_AccelUnit):
     """Width of one table entry in bits."""
     interpolation: Literal["linear", "nearest"] = "linear"
     power_mw: PositiveFloat = Field(4.69, le=1_000_000)
-    """Default: LUT softmax unit, 45 nm at 100 MHz (Kim & Chung; REFERENCE.md section 2)."""
+    """Default: LUT softmax unit, 45 nm at 100 MHz (Kim & Chung; [KimChung-crossroad])."""
     reference_clock_ghz: PositiveFloat = Field(0.1, le=10)
     area_mm2: NonNegativeFloat = 0.2
-    """Default: the LUT softmax unit's printed area (REFERENCE.md section 2; the source labels the
+    """Default: the LUT softmax unit's printed area ([KimChung-crossroad]; the source labels the
     column um^2, implausible for a 45 nm softmax unit, so it is read as mm^2)."""
 
     @property
@@ -184,7 +184,7 @@ class CordicUnit(_AccelUnit):
     iterations: PositiveInt = Field(16, le=1024)
     """CORDIC iterations (one bit of precision each, roughly)."""
     power_mw: PositiveFloat = Field(25.44, le=1_000_000)
-    """Default: CORDIC softmax unit, 45 nm at 100 MHz (REFERENCE.md section 2)."""
+    """Default: CORDIC softmax unit, 45 nm at 100 MHz ([KimChung-crossroad] in docs/references.md)."""
     reference_clock_ghz: PositiveFloat = Field(0.1, le=10)
     area_mm2: NonNegativeFloat = 0.127
 
@@ -197,7 +197,7 @@ class CrossRoadSoftmax(_AccelUnit):
     threshold: PositiveFloat = Field(3.0, le=1_000_000)
     """Gap between largest and second-largest input above which the output is one-hot."""
     power_mw: PositiveFloat = Field(5.30, le=1_000_000)
-    """Default: cross-road softmax unit, 45 nm at 100 MHz (REFERENCE.md section 2)."""
+    """Default: cross-road softmax unit, 45 nm at 100 MHz ([KimChung-crossroad] in docs/references.md)."""
     reference_clock_ghz: PositiveFloat = Field(0.1, le=10)
     area_mm2: NonNegativeFloat = 0.724
 

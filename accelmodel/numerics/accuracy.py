@@ -1,5 +1,5 @@
 """Accuracy of a nonlinear unit against the float64 reference, and the
-accuracy-to-power ratio (REFERENCE.md section 2).
+accuracy-to-power ratio ([KimChung-crossroad] in docs/references.md).
 
 Metrics over all elements: ``mae`` = mean|approx - exact|, ``rel_error`` =
 mean|approx - exact| / mean|exact|, ``max_abs_error`` = max|approx - exact|.
@@ -146,7 +146,7 @@ def accuracy_table(units: Iterable, functions: Iterable[str] = FUNCTIONS, sample
 
 def apr(mae: float, power_mw: float, ref_mae: float, ref_power_mw: float) -> float:
     """Accuracy-to-power ratio (1/MAE)/power, normalised to a reference unit's (the LUT unit in
-    REFERENCE.md section 2): ``(ref_mae * ref_power_mw) / (mae * power_mw)``. inf if MAE is 0."""
+    [KimChung-crossroad]): ``(ref_mae * ref_power_mw) / (mae * power_mw)``. inf if MAE is 0."""
     if power_mw <= 0 or ref_power_mw <= 0 or ref_mae <= 0 or mae < 0:
         raise SpecError("apr: powers and the reference MAE must be positive and MAE non-negative")
     if mae == 0:

@@ -1,6 +1,6 @@
 """Activation functions: float references, LUT versions and I-BERT integer versions.
 
-Float references (REFERENCE.md section 3), computed in ``dtype`` (float64 = the
+Float references ([KimKimSeo-lut] in docs/references.md), computed in ``dtype`` (float64 = the
 reference, float32 = a CPU's float path) and returned as float64:
 ``gelu`` = x/2 (1 + erf(x / sqrt 2)); ``gelu_tanh`` = x/2 (1 + tanh(sqrt(2/pi)
 (x + 0.044715 x^3))) (OpenAI GELU); ``silu`` = x / (1 + e^-x); ``relu``.
@@ -46,7 +46,7 @@ PUBLISHED_RANGES: dict[str, tuple[float, float]] = {
     "silu": (-3.844, 3.612),
     "relu": (-1.0, 1.0),
 }
-"""Best [min, max] at 1024 entries as published (Kim, Kim & Seo; REFERENCE.md section 3)."""
+"""Best [min, max] at 1024 entries as published (Kim, Kim & Seo; [KimKimSeo-lut])."""
 
 IERF_COEF = (-0.2888, -1.769, 1.0)
 """I-BERT i-GELU erf polynomial a (x + b)^2 + c, with |x| clipped at -b."""

@@ -1,4 +1,4 @@
-"""Fixed-point formats and per-node precision plans (REFERENCE.md section 4).
+"""Fixed-point formats and per-node precision plans ([Kim-fixedpoint] in docs/references.md).
 
 The conversion formula, with ``il`` and ``fl`` as in the source (``il`` counts
 every non-fraction bit, the sign bit included, so a word is ``il + fl`` bits)::
@@ -33,7 +33,7 @@ PRECISION_FILE = "llama3_8b_precision.csv"
 
 
 def to_fixed(x, il: int, fl: int) -> np.ndarray:
-    """Quantise ``x`` to the signed fixed-point format ``<il, fl>`` of REFERENCE.md section 4
+    """Quantise ``x`` to the signed fixed-point format ``<il, fl>`` of [Kim-fixedpoint]
     (``il`` includes the sign bit); returns float64 values on the fixed-point grid."""
     if il + fl < 1:
         raise SpecError(f"fixed point: il + fl must be >= 1 bit (got il={il}, fl={fl})")
@@ -159,7 +159,7 @@ class PrecisionPlan:
 
 
 def load_precision_plan(path: Union[str, Path, None] = None) -> PrecisionPlan:
-    """The LLaMA-3-8B per-node plan of REFERENCE.md section 4 (``data/llama3_8b_precision.csv``),
+    """The LLaMA-3-8B per-node plan of [Kim-fixedpoint] (``data/llama3_8b_precision.csv``),
     or a CSV of the same columns: node, name, integer_bits, fraction_bits, sign_bits."""
     p = Path(path) if path is not None else data_file(PRECISION_FILE)
     formats: dict[str, FixedFormat] = {}
@@ -179,7 +179,7 @@ def load_precision_plan(path: Union[str, Path, None] = None) -> PrecisionPlan:
 
 
 def uniform_plan(total_bits: int = 16, fraction_bits: int = 9, nodes: Optional[Sequence[str]] = None) -> PrecisionPlan:
-    """Every node in the signed ``<total_bits, fraction_bits>`` word (REFERENCE.md: ``<16, 9>`` works best).
+    """Every node in the signed ``<total_bits, fraction_bits>`` word ([Kim-fixedpoint]: ``<16, 9>`` works best).
     ``nodes`` defaults to the LLaMA-3-8B table's nodes; unlisted nodes get the same format too."""
     fmt = FixedFormat.from_total(total_bits, fraction_bits)
     names = tuple(nodes) if nodes is not None else load_precision_plan().nodes
@@ -229,7 +229,7 @@ def attention_chain(x, wq, wk, wv, plan: Optional[PrecisionPlan] = None, *, n_he
                     n_kv_heads: Optional[int] = None, eps: float = 1e-5, causal: bool = True,
                     rope_theta: float = 500000.0) -> dict[str, np.ndarray]:
     """One LLaMA-style attention front end in numpy, quantising every named node of the
-    REFERENCE.md section 4 table to ``plan`` (None = float64 throughout):
+    [Kim-fixedpoint] table to ``plan`` (None = float64 throughout):
 
     RMSNorm (``rmsnorm_eps`` = mean(x^2) + eps, ``rmsnorm_rsqrt``, ``normalization``) ->
     Q = h wq (``query``), K = h wk, V = h wv -> RoPE on Q and K (``query_real_ac`` ...

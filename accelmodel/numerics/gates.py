@@ -1,5 +1,5 @@
 """Logic-gate counts of adders and multipliers, and of a LLaMA-3 block's
-arithmetic units under a precision plan (REFERENCE.md section 4).
+arithmetic units under a precision plan ([Kim-fixedpoint] in docs/references.md).
 
 The source tabulates AND / OR / XOR gates at 16, 24 and 32 bits
 (``data/gate_counts.csv``). Other widths use a polynomial in the width ``b``

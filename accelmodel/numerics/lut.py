@@ -5,7 +5,7 @@ A table of ``entries`` points spread evenly over ``[x_min, x_max]`` inclusive
 stored in ``entry_bits``-bit words (:func:`accelmodel.numerics.fixed_point.quantize_table`).
 Inside the range the output interpolates linearly between the two neighbouring
 entries (``"linear"``) or takes the nearest entry (``"nearest"``). Outside it a
-rule chosen by the caller applies: for activations (REFERENCE.md section 3)
+rule chosen by the caller applies: for activations ([KimKimSeo-lut] in docs/references.md)
 ``x < x_min -> 0`` and ``x > x_max -> x``; for exp, below -> 0 and above -> the
 last entry.
 

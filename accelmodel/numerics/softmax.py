@@ -13,8 +13,8 @@
   micro-rotations, and the start value 1/gain uses the gain of exactly those
   rotations. Arithmetic in float64, so the error is the CORDIC truncation error
   (about 2^-(last index)). Row max subtracted first; sum and division exact.
-* :func:`softmax_crossroad` - Kim & Chung's cross-road softmax (REFERENCE.md
-  section 2): one-hot at the argmax when (largest - second largest) >= threshold,
+* :func:`softmax_crossroad` - Kim & Chung's cross-road softmax
+  ([KimChung-crossroad] in docs/references.md): one-hot at the argmax when (largest - second largest) >= threshold,
   else ``2^round(x_i log2 e) / sum_j 2^round(x_j log2 e)``; the integer exponents
   are shifted by their row maximum, which changes nothing in the ratio (exact
   powers of two) but keeps 2^n finite.

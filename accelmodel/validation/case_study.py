@@ -1,6 +1,6 @@
-"""The survey's case study (REFERENCE.md section 1), reproduced with accelmodel's own model.
+"""The survey's case study ([Kim2023-survey] in docs/references.md), reproduced with accelmodel's own model.
 
-REFERENCE.md leaves the survey's outcome numbers out on purpose; every number
+The survey's outcome numbers are never inputs to the model; every number
 here is computed, and each claim is checked against the threshold the claim
 itself states (``~99 %``, ``dominated by``, ``lowers``, ``more than an order of
 magnitude``). Five parts, all BERT-base prefill, batch 1:

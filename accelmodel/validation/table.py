@@ -9,7 +9,7 @@ accelmodel        accelmodel's value
 reference         the peer's value (SCALE-Sim) or the claim's threshold (survey); empty if none
 rel_error         accelmodel / reference - 1, only where the reference is a value to be
                   equal to (SCALE-Sim counts); empty for thresholds
-reference_source  ``scalesim 3.0.0``, ``survey finding N`` (REFERENCE.md section 1), or
+reference_source  ``scalesim 3.0.0``, ``survey finding N`` ([Kim2023-survey] in docs/references.md), or
                   ``target`` (a goal for this machine, e.g. the speed ratio: reported, not a
                   model check)
 check             the comparison made (``|rel_error| <= 2%``, ``accelmodel > reference``,

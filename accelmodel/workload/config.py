@@ -11,9 +11,9 @@ from typing import Literal, Optional
 from pydantic import Field, NonNegativeInt, PositiveInt, ValidationError, model_validator
 
 from ..errors import SpecError, format_validation_error
-from ..specbase import Frozen, read_yaml_mapping
 from ..inputs import brief, read_json_mapping
-from ..paths import bundled_dir
+from ..paths import bundled_dir, bundled_file, bundled_files
+from ..specbase import Frozen, read_yaml_mapping
 
 
 class TransformerConfig(Frozen):
@@ -165,14 +165,21 @@ def load_config_file(path: str | Path) -> TransformerConfig:
 
 
 def load_workload(name_or_path: str | Path) -> TransformerConfig:
-    """A bundled preset by name (``bert-base``), or a YAML / ``config.json`` path."""
+    """A bundled preset by name (``bert-base``), a bundled Hugging Face config by name,
+    file name or repository path (``gpt2.json``, ``OLMo-1B``, ``workloads/hf_configs/gpt2.json``,
+    from any directory), or a workload YAML / ``config.json`` path."""
     s = str(name_or_path)
-    preset = bundled_dir("workloads") / f"{s}.yaml"
-    if "/" not in s and not s.endswith((".yaml", ".yml", ".json")):
-        if preset.is_file():
-            return load_config_file(preset)
-        raise SpecError(f"workload: unknown preset {brief(s)} (known: {', '.join(list_presets())})")
-    return load_config_file(s)
+    is_name = "/" not in s and not s.endswith((".yaml", ".yml", ".json"))
+    if not is_name and Path(s).is_file():
+        return load_config_file(s)
+    found = bundled_file(s, "workloads") or bundled_file(s, "workloads/hf_configs", (".json",))
+    if found is not None:
+        return load_config_file(found)
+    hf = ", ".join(p.name for p in bundled_files("hf_config"))
+    if is_name:
+        raise SpecError(f"workload: unknown preset {brief(s)} (presets: {', '.join(list_presets())}; "
+                        f"Hugging Face configs: {hf})")
+    raise SpecError(f"workload: file not found: {brief(s)} (bundled Hugging Face configs: {hf})")
 
 
 def from_hf_config(cfg: dict, name: str | None = None) -> TransformerConfig:

@@ -610,7 +610,7 @@ def vector_counts(mask, direction: Direction, lengths) -> dict[int, int]:
 # published quality
 # ---------------------------------------------------------------------------
 class QualityPoint(Frozen):
-    """One row of data/pruning_quality.csv (REFERENCE.md section 5)."""
+    """One row of data/pruning_quality.csv ([YooLee-pruning] in docs/references.md)."""
 
     method: str
     """baseline, fine-grained, head-level, block-level or mixed-vector-level."""
