@@ -147,7 +147,7 @@ class EnergyTable(Frozen):
 class Accelerator(Frozen):
     """A Gemmini-like accelerator."""
 
-    name: str = "gemmini"
+    name: str = Field("gemmini", min_length=1, max_length=200)
     """Label used in reports."""
     clock_ghz: PositiveFloat = Field(1.0, le=10)
     """Accelerator clock, GHz."""

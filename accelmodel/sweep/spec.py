@@ -32,7 +32,7 @@ import math
 from typing import Any, Callable, Literal, Optional
 
 import numpy as np
-from pydantic import PositiveInt, model_validator
+from pydantic import Field, PositiveInt, model_validator
 
 from ..errors import SpecError
 from ..hardware.base import Frozen
@@ -57,7 +57,7 @@ class Axis(Frozen):
     """One dimension of the design space: one dotted path (or several moving
     together) and its values (a list, or a numeric range)."""
 
-    name: str
+    name: str = Field(min_length=1, max_length=200)
     """Column name for a labelled axis (default: the path, or the paths joined with '+')."""
     paths: tuple[str, ...]
     """Dotted paths into the hardware spec (``array.rows``) or ``workload.<field>``."""
@@ -299,8 +299,8 @@ def design_metric(hw: Accelerator, workload: WorkloadPoint, metric: str):
 class SweepSpec(Frozen):
     """A whole sweep. Build it in Python or load it with :func:`load_sweep`."""
 
-    name: str = "sweep"
-    description: str = ""
+    name: str = Field("sweep", min_length=1, max_length=200)
+    description: str = Field("", max_length=10_000)
     base: Accelerator
     """The design every point starts from."""
     workload: WorkloadPoint = WorkloadPoint()

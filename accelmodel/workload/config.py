@@ -19,7 +19,7 @@ from ..paths import bundled_dir
 class TransformerConfig(Frozen):
     """Shape of an encoder-only or decoder-only transformer."""
 
-    name: str
+    name: str = Field(min_length=1, max_length=200)
     """Label used in reports."""
     arch: Literal["encoder", "decoder"]
     """Encoder-only (BERT: bidirectional, no KV cache) or decoder-only (causal, KV cache)."""
