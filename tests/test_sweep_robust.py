@@ -209,6 +209,46 @@ def test_kill_9_leaves_no_orphans_and_resume_equals_uninterrupted(tmp_path):
     same_table(resumed, full)
 
 
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir() or sys.platform != "linux", reason="needs Linux /proc")
+def test_ctrl_c_stops_the_workers_and_keeps_what_finished(tmp_path):
+    spec_file = tmp_path / "s.yaml"
+    spec_file.write_text("name: c\nbase: gemmini_default\nworkload: {model: bert-base, seq_len: 128}\naxes:\n"
+                         "  scratchpad_kib: [64, 128, 256, 512]\n  accumulator_kib: [32, 64, 128, 256]\n"
+                         "  array: {paths: [array.rows, array.cols], values: [[8, 8], [16, 16], [32, 32]]}\n")
+    out = tmp_path / "res"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    workers: list[int] = []
+    proc = subprocess.Popen([sys.executable, "-m", "accelmodel.cli", "sweep", str(spec_file), "--out", str(out),
+                             "--jobs", "2", "--chunk-size", "2", "--quiet"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and proc.poll() is None:
+            workers = _children(proc.pid) or workers
+            if workers and any(out.glob("part-*.parquet")):
+                break
+            time.sleep(0.01)
+        assert proc.poll() is None and workers
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+        assert proc.returncode == 130 and err.count("\n") == 1 and "--resume" in err and "Traceback" not in err
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and any(_alive(w) for w in workers):
+            time.sleep(0.05)
+        assert not any(_alive(w) for w in workers)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        for w in workers:
+            if _alive(w):
+                os.kill(w, signal.SIGKILL)
+    kept = read_results(out)
+    assert 0 < len(kept) < 48
+    resumed = run_sweep(am_sweep_spec(spec_file), out, jobs=1, progress=False, resume=True)
+    same_table(resumed, run_sweep(am_sweep_spec(spec_file), None, jobs=1, progress=False))
+
+
 def am_sweep_spec(path):
     from accelmodel.sweep import load_sweep
     return load_sweep(path)

@@ -52,10 +52,11 @@ def run(args) -> int:
                        chunk_size=args.chunk_size, progress=False if args.quiet else None,
                        accuracy=not args.no_accuracy, max_points=args.max_points)
     except KeyboardInterrupt:
-        if args.out:
-            print(f"accelmodel: interrupted; finished chunks are in {args.out}: rerun with --resume to continue",
-                  file=sys.stderr)
-        raise
+        if not args.out:
+            raise
+        print(f"accelmodel: interrupted; finished chunks are in {args.out}: rerun with --resume to continue",
+              file=sys.stderr)
+        return 130
     info = df.attrs["sweep"]
     print(info["summary"])
     how = f"Dask ({args.scheduler})" if args.scheduler else f"{info['workers']} job{'s' if info['workers'] != 1 else ''}"
