@@ -276,6 +276,27 @@ def check_output_dir(path: str | Path, flag: str) -> Path:
     return p
 
 
+def check_output_file(path: str | Path, flag: str) -> Path:
+    """Make sure ``path`` can be written as a file (an existing file is replaced):
+    not a directory, its parent exists and is writable. One-line ``SpecError``
+    naming ``flag`` otherwise. Call it before any work is done."""
+    p = Path(path)
+    if p.is_dir():
+        raise SpecError(f"{flag} {p}: is a directory; give a file name")
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise SpecError(f"{flag} {p}: parent directory {parent} does not exist; create it first")
+    if p.exists() and not p.is_file():
+        raise SpecError(f"{flag} {p}: exists and is not a regular file")
+    probe = parent / f".write-test-{uuid.uuid4().hex[:8]}"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise SpecError(f"{flag} {p}: directory {parent} is not writable ({exc.strerror or exc})") from None
+    return p
+
+
 @contextlib.contextmanager
 def atomic_path(target: str | Path) -> Iterator[Path]:
     """A temporary path next to ``target``; renamed onto ``target`` when the block

@@ -360,6 +360,28 @@ kind("output-paths", [
     Case("sweep-out-proc", ["sweep", "spad_acc", "--out", "/proc/res"], needle="--out"),
 ])
 
+# ---------------------------------------------------------------------------
+# 9. plot: run directories and tables it reads, the figure it writes
+
+RUN_DIR = {"run/ops.csv": "op,kind\n", "run/hw.yaml": GOOD_HW}
+kind("plot-inputs", [
+    Case("summary-binary", ["plot", "latency", "{d}/run", "--out", "{d}/f.png"],
+         {**RUN_DIR, "run/summary.json": bytes(range(256))}, "UTF-8"),
+    Case("summary-duplicate-key", ["plot", "latency", "{d}/run", "--out", "{d}/f.png"],
+         {**RUN_DIR, "run/summary.json": '{"phase": "prefill", "phase": "decode"}'}, "duplicate key"),
+    Case("summary-list", ["plot", "latency", "{d}/run", "--out", "{d}/f.png"],
+         {**RUN_DIR, "run/summary.json": "[]"}, "top level"),
+    Case("hw-yaml-alias-bomb", ["plot", "latency", "{d}/run", "--out", "{d}/f.png"],
+         {**RUN_DIR, "run/summary.json": "{}", "run/hw.yaml": BILLION_LAUGHS + "name: *j\n"}, "aliases"),
+    Case("not-a-run-dir", ["plot", "latency", "{d}", "--out", "{d}/f.png"], needle="not a run directory"),
+    Case("table-binary-parquet", ["plot", "pareto", "{d}/t.parquet", "--x", "a", "--y", "b", "--out", "{d}/f.png"],
+         {"t.parquet": bytes(range(256))}, "cannot read table"),
+    Case("out-missing-parent", ["plot", "latency", "{d}/run", "--out", "{d}/missing/f.png"], RUN_DIR,
+         "does not exist"),
+    Case("out-is-directory", ["plot", "latency", "{d}/run", "--out", "{d}/sub.png"], {"sub.png/x": "x"},
+         "is a directory"),
+])
+
 ALL = [(k, c) for k, cs in CASES.items() for c in cs]
 
 
@@ -395,6 +417,7 @@ def run_cli(argv: list[str]) -> tuple[int, str, str]:
 def materialise(case: Case, d: Path) -> list[str]:
     for name, content in case.files.items():
         p = d / name
+        p.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(content, bytes):
             p.write_bytes(content)
         else:

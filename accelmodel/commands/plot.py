@@ -211,7 +211,10 @@ def build_figure(args):
 
 
 def run(args) -> int:
+    from ..inputs import check_output_file
+
     path, fmt = output_format(args.out, args.format)
+    check_output_file(path, "--out")
     fig = build_figure(args)
     p = write_figure(fig, path, fmt, dpi=args.dpi)
     print(f"wrote {p}")
