@@ -494,8 +494,19 @@ def _merge(a: dict, b: dict) -> dict:
     return a
 
 
+VALID = {"array.rows": st.integers(1, 128), "array.cols": st.integers(1, 128),
+         "array.dataflow": st.sampled_from(["WS", "OS"]), "clock_ghz": st.floats(0.05, 10),
+         "scratchpad_kib": st.floats(1, 65536), "accumulator_kib": st.floats(1, 65536),
+         "scratchpad_banks": st.integers(1, 64), "double_buffered": st.booleans(),
+         "dram.bandwidth_gbps": st.floats(0.5, 1e5), "dtypes.input_bits": st.integers(1, 64),
+         "tiling": st.sampled_from(["search", "square"]), "host.clock_ghz": st.floats(0.05, 10),
+         "name": st.text(min_size=1, max_size=20), "l2": st.one_of(st.none(), st.just({"size_kib": 512}))}
+field_values = st.sampled_from(FIELDS).flatmap(
+    lambda f: st.tuples(st.just(f), st.one_of(VALID[f], VALID[f], VALID[f], values) if f in VALID else values))
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
-@given(st.dictionaries(st.sampled_from(FIELDS), values, min_size=1, max_size=4),
+@given(st.lists(field_values, min_size=1, max_size=4).map(dict),
        st.sampled_from([[], ["--batch", "4"], ["--phase", "decode", "--workload", "gpt2", "--kv-len", "100"]]))
 def test_generated_hardware_specs_run_or_fail_cleanly(fields, extra):
     import tempfile
@@ -511,6 +522,7 @@ def test_generated_hardware_specs_run_or_fail_cleanly(fields, extra):
         rc, out, err = run_cli(["run", "--hw", f"{d}/hw.yaml", "--json", "--workload", "bert-base",
                                 "--seq-len", "64", *extra] if "--workload" not in extra else
                                ["run", "--hw", f"{d}/hw.yaml", "--json", *extra])
+    hypothesis.event("refused" if rc == 2 else "ran")
     if rc == 2:
         assert_clean_failure(rc, err, Case("generated", []))
         return
@@ -524,10 +536,14 @@ def test_generated_hardware_specs_run_or_fail_cleanly(fields, extra):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
-@given(st.dictionaries(st.sampled_from(["name", "base", "workload", "axes", "sampling", "constraints", "workloads",
-                                        "zzz"]), values, max_size=5),
-       st.dictionaries(st.sampled_from(["scratchpad_kib", "array.rows", "workload.seq_len", "nonlinear.softmax",
-                                        "array"]), values, max_size=2))
+@given(st.one_of(st.just({}), st.dictionaries(st.sampled_from(["name", "base", "workload", "axes", "sampling",
+                                                               "constraints", "workloads", "zzz"]), values,
+                                              max_size=2)),
+       st.dictionaries(st.sampled_from(["scratchpad_kib", "array.rows", "workload.seq_len", "workload.batch",
+                                        "nonlinear.softmax", "array"]),
+                       st.one_of(values, st.lists(st.integers(1, 64), min_size=1, max_size=4, unique=True),
+                                 st.lists(st.integers(1, 64), min_size=1, max_size=4, unique=True)),
+                       max_size=2))
 def test_generated_sweep_specs_plan_or_fail_cleanly(top, axes):
     import tempfile
     spec = {"base": "gemmini_default", "workload": {"model": "bert-base", "seq_len": 32}, **top}
@@ -540,6 +556,7 @@ def test_generated_sweep_specs_plan_or_fail_cleanly(top, axes):
     with tempfile.TemporaryDirectory() as d:
         (Path(d) / "s.yaml").write_text(text, encoding="utf-8")
         rc, out, err = run_cli(["sweep", f"{d}/s.yaml", "--dry-run", "--max-points", "2000"])
+    hypothesis.event("refused" if rc == 2 else "planned")
     if rc == 2:
         assert_clean_failure(rc, err, Case("generated", []))
     else:

@@ -320,6 +320,8 @@ class SweepSpec(Frozen):
             d["axes"] = [_axis_entry(k, v) for k, v in axes.items()]
         elif isinstance(axes, (list, tuple)):
             d["axes"] = list(axes)
+        elif axes is not None:
+            raise ValueError(f"axes: a mapping of paths to values or a list of axes, got {brief(axes)}")
         wls = d.pop("workloads", None)
         if wls is not None:
             if isinstance(wls, dict):
@@ -327,6 +329,8 @@ class SweepSpec(Frozen):
             elif isinstance(wls, (list, tuple)):
                 vals = list(wls)
                 base_wl = d.get("workload") or {}
+                if not isinstance(base_wl, (dict, WorkloadPoint)):
+                    raise ValueError(f"workload: a mapping of workload fields, got {brief(base_wl)}")
                 base_wl = base_wl.model_dump() if isinstance(base_wl, WorkloadPoint) else dict(base_wl)
                 labels = [WorkloadPoint.model_validate({**base_wl, **dict(v)}).label if isinstance(v, dict)
                           else str(v) for v in vals]
