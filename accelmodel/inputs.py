@@ -66,7 +66,7 @@ def brief(value: Any, limit: int = 40) -> str:
         return f"a list of {len(value)} item{'s' if len(value) != 1 else ''}"
     if isinstance(value, (bool, int, float)) or value is None:
         r = repr(value)
-        return r if len(r) <= limit else f"an integer of {len(str(abs(value)))} digits"
+        return r if len(r) <= limit else f"a number of {len(r)} characters"
     return f"a {type(value).__name__}"
 
 

@@ -468,9 +468,9 @@ def test_bad_input_fails_cleanly_in_a_process(case: Case, tmp_path):
 # generated specs: run with sane results, or fail cleanly
 
 hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
-
 import yaml  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st
 
 FIELDS = ["array.rows", "array.cols", "array.dataflow", "clock_ghz", "scratchpad_kib", "accumulator_kib",
           "scratchpad_banks", "double_buffered", "dram.bandwidth_gbps", "dtypes.input_bits", "l2", "name",

@@ -23,13 +23,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from conftest import load_hw
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import accelmodel as am
 from accelmodel.errors import AccelModelError, SpecError
 from accelmodel.sweep import SweepError, make_spec, plan_sweep, read_results, run_sweep, sweep
-
-from conftest import load_hw
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ("name: tiny\narch: decoder\nn_layers: {n}\nd_model: 64\nn_heads: 4\nd_ff: 128\nvocab_size: 1000\n"

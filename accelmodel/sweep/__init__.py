@@ -24,13 +24,32 @@ import pandas as pd
 
 from ..hardware.spec import Accelerator
 from .execute import ChunkResult, ChunkTask, ResultStore, SweepError, evaluate_chunk, read_results, run_sweep
-from .fast import (BOUNDS, KINDS, METRICS, RESULT_COLUMNS, SIMULATE_TAKES_PRUNING, SpecStack, evaluate_designs,
-                   map_many, summary_metrics)
-from .pareto import pareto_front, pareto_mask
-from .plan import (DesignBuilder, PointCodec, Sampled, Screened, SweepPlan, check_spec, plan_sweep, sample_points,
-                   screen, workload_ops)
+from .fast import (
+    BOUNDS,
+    KINDS,
+    METRICS,
+    RESULT_COLUMNS,
+    SIMULATE_TAKES_PRUNING,
+    SpecStack,
+    evaluate_designs,
+    map_many,
+    summary_metrics,
+)
 from .keys import code_fingerprint, file_digest, point_id, resume_key
 from .load import load_sweep, make_spec, sweep_from_dict
+from .pareto import pareto_front, pareto_mask
+from .plan import (
+    DesignBuilder,
+    PointCodec,
+    Sampled,
+    Screened,
+    SweepPlan,
+    check_spec,
+    plan_sweep,
+    sample_points,
+    screen,
+    workload_ops,
+)
 from .spec import Axis, Constraint, Sampling, SweepSpec, WorkloadPoint, design_metric, nonlinear_area_mm2
 
 

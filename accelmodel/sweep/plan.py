@@ -21,9 +21,16 @@ import numpy as np
 from pydantic import ValidationError
 
 from ..errors import SpecError, format_validation_error
-from ..hardware.spec import Accelerator, apply_update as _apply
-from .check import (DEFAULT_MAX_POINTS, _is_workload_path, _workload_error, check_size, check_spec,  # noqa: F401
-                    workload_ops)  # re-exported: fast.py and callers import them from here
+from ..hardware.spec import Accelerator
+from ..hardware.spec import apply_update as _apply
+from .check import (  # noqa: F401
+    DEFAULT_MAX_POINTS,
+    _is_workload_path,
+    _workload_error,
+    check_size,
+    check_spec,
+    workload_ops,  # re-exported: fast.py and callers import them from here
+)
 from .spec import WORKLOAD_PREFIX, SweepSpec, WorkloadPoint, _canonical, _is_scalar, design_metric
 
 

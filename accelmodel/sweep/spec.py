@@ -299,8 +299,8 @@ def design_metric(hw: Accelerator, workload: WorkloadPoint, metric: str):
 class SweepSpec(Frozen):
     """A whole sweep. Build it in Python or load it with :func:`load_sweep`."""
 
-    name: str = Field("sweep", min_length=1, max_length=200)
-    description: str = Field("", max_length=10_000)
+    name: str = Field(default="sweep", min_length=1, max_length=200)
+    description: str = Field(default="", max_length=10_000)
     base: Accelerator
     """The design every point starts from."""
     workload: WorkloadPoint = WorkloadPoint()
