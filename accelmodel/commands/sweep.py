@@ -41,6 +41,11 @@ def run(args) -> int:
         raise SpecError("--resume: needs --out (the results directory to continue)")
     if args.scheduler is not None and args.jobs is not None:
         raise SpecError("--jobs: local worker processes do not apply with --scheduler (Dask runs the chunks)")
+    if args.dry_run:
+        for flag, given in (("--out", args.out), ("--jobs", args.jobs), ("--scheduler", args.scheduler),
+                            ("--chunk-size", args.chunk_size), ("--no-accuracy", args.no_accuracy)):
+            if given:
+                raise SpecError(f"{flag}: does not apply with --dry-run (nothing is evaluated)")
     spec = load_sweep(args.spec)
     if args.dry_run:
         print(plan_sweep(spec, max_points=args.max_points).describe())
