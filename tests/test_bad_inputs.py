@@ -455,6 +455,7 @@ SUBPROCESS = [
     Case("grid-1e8-dry-run", ["sweep", "{d}/s.yaml", "--dry-run"], {"s.yaml": SWEEPS["grid-1e8-points"][0]},
          "100000000 points"),
     Case("scheduler-refused", ["sweep", "spad_acc", "--scheduler", "tcp://127.0.0.1:1"], needle="cannot connect"),
+    Case("scheduler-notanaddress", ["sweep", "spad_acc", "--scheduler", "notanaddress"], needle="address"),
     Case("run-out-is-file", ["run", "--out", "{d}/f"], {"f": "x"}, "exists and is a file"),
 ]
 
@@ -466,6 +467,13 @@ def test_bad_input_fails_cleanly_in_a_process(case: Case, tmp_path):
     r = subprocess.run([sys.executable, "-m", "accelmodel.cli", *argv], capture_output=True, text=True,
                        timeout=60, env=env)
     assert_clean_failure(r.returncode, r.stderr, case)
+
+
+def test_scheduler_without_dask_installed_is_one_line(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
+    assert main(["sweep", "spad_acc", "--scheduler", "local:1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "accelmodel[distributed]" in err
 
 
 # ---------------------------------------------------------------------------
