@@ -386,6 +386,19 @@ kind("plot-inputs", [
          "is a directory"),
 ])
 
+# ---------------------------------------------------------------------------
+# 10. nonlinear: samples files
+
+HUGE_NPY_HEADER = "{'descr': '<f8', 'fortran_order': False, 'shape': (100000000000,), }"
+HUGE_NPY = (b"\x93NUMPY\x01\x00" + (118).to_bytes(2, "little")
+            + (HUGE_NPY_HEADER + " " * (117 - len(HUGE_NPY_HEADER)) + "\n").encode() + b"\0" * 64)
+kind("nonlinear-samples", [
+    Case("samples-binary", ["nonlinear", "--samples", "{d}/s.npy"], {"s.npy": bytes(range(256))}, "samples file"),
+    Case("samples-directory", ["nonlinear", "--samples", "{d}"], needle="is a directory"),
+    Case("samples-huge-header", ["nonlinear", "--samples", "{d}/h.npy"], {"h.npy": HUGE_NPY}, "samples file"),
+    Case("samples-csv", ["nonlinear", "--samples", "{d}/s.csv"], {"s.csv": "x\n1\n"}, "samples file"),
+])
+
 ALL = [(k, c) for k, cs in CASES.items() for c in cs]
 
 
