@@ -193,7 +193,7 @@ class CrossRoadSoftmax(_AccelUnit):
     rounding of x*log2(e)."""
 
     kind: Literal["crossroad"] = "crossroad"
-    threshold: PositiveFloat = Field(default=3.0, le=1_000_000)
+    threshold: PositiveFloat = 3.0
     """Gap between largest and second-largest input above which the output is one-hot."""
     power_mw: PositiveFloat = Field(default=5.30, le=1_000_000)
     """Default: cross-road softmax unit, 45 nm at 100 MHz (REFERENCE.md section 2)."""
