@@ -256,6 +256,7 @@ SWEEPS = {
     "grid-with-n": (GOOD_SWEEP + "sampling: {method: grid, n: 5}\n", "sampling.n"),
     "sampler-unknown": (GOOD_SWEEP + "sampling: sobol\n", "sampling.method"),
     "seed-string": (GOOD_SWEEP + "sampling: {method: random, n: 4, seed: x}\n", "sampling.seed"),
+    "seed-negative": (GOOD_SWEEP + "sampling: {method: random, n: 4, seed: -1}\n", "sampling.seed"),
     "no-axes": (GOOD_SWEEP.split("axes:")[0] + "axes: {}\n", "axes"),
     "empty-values": (GOOD_SWEEP.replace("[64, 128]", "[]"), "no values"),
     "range-no-num": (GOOD_SWEEP.replace("[64, 128]", "{min: 64, max: 128}"), "num"),

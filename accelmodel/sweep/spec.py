@@ -217,7 +217,7 @@ class Sampling(Frozen):
     """``grid``: every combination; ``random``: independent uniform draws; ``lhs``: Latin hypercube."""
     n: Optional[PositiveInt] = None
     """Points to draw (random and lhs)."""
-    seed: int = 0
+    seed: int = Field(default=0, ge=0, le=2**63 - 1)
     """Seed of the random generator (numpy PCG64)."""
 
     @model_validator(mode="before")
