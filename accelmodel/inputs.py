@@ -175,8 +175,9 @@ def parse_yaml(text: str, where: str) -> Any:
     """One YAML document parsed safely within the limits above."""
     if len(text) > MAX_FILE_BYTES:
         raise SpecError(f"{where}: {len(text)} characters; at most {MAX_FILE_BYTES} allowed")
-    loader = _LimitedLoader(text)
+    loader = None
     try:
+        loader = _LimitedLoader(text)  # its reader rejects control characters here
         node = loader.get_single_node()
         if node is None:
             return None
@@ -190,7 +191,8 @@ def parse_yaml(text: str, where: str) -> Any:
     except RecursionError:
         raise SpecError(f"{where}: nested too deeply; at most {MAX_DEPTH} levels allowed") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def read_yaml_mapping(path: str | Path, what: str) -> dict:

@@ -100,6 +100,7 @@ ENCODINGS = {
     "utf16": (UTF16, "UTF-16"),
     "latin1": ("name: caf\xe9\n".encode("latin-1"), "UTF-8"),
     "nul": (b"name: t\x00\n", "NUL"),
+    "control-char": (b"name: t\x0b\n", "not valid"),
     "empty": (b"", None),
 }
 kind("encoding", [as_role(r, e, c, n) for r in ROLES for e, (c, n) in ENCODINGS.items()])
