@@ -66,7 +66,7 @@ def brief(value: Any, limit: int = 40) -> str:
         return f"a list of {len(value)} item{'s' if len(value) != 1 else ''}"
     if isinstance(value, (bool, int, float)) or value is None:
         r = repr(value)
-        return r if len(r) <= limit else f"an integer of {len(str(abs(value)))} digits"
+        return r if len(r) <= limit else f"a number of {len(r)} characters"
     return f"a {type(value).__name__}"
 
 
@@ -175,8 +175,9 @@ def parse_yaml(text: str, where: str) -> Any:
     """One YAML document parsed safely within the limits above."""
     if len(text) > MAX_FILE_BYTES:
         raise SpecError(f"{where}: {len(text)} characters; at most {MAX_FILE_BYTES} allowed")
-    loader = _LimitedLoader(text)
+    loader = None
     try:
+        loader = _LimitedLoader(text)  # its reader rejects control characters here
         node = loader.get_single_node()
         if node is None:
             return None
@@ -190,7 +191,8 @@ def parse_yaml(text: str, where: str) -> Any:
     except RecursionError:
         raise SpecError(f"{where}: nested too deeply; at most {MAX_DEPTH} levels allowed") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def read_yaml_mapping(path: str | Path, what: str) -> dict:
@@ -273,6 +275,27 @@ def check_output_dir(path: str | Path, flag: str) -> Path:
         probe.unlink()
     except OSError as exc:
         raise SpecError(f"{flag} {p}: directory is not writable ({exc.strerror or exc})") from None
+    return p
+
+
+def check_output_file(path: str | Path, flag: str) -> Path:
+    """Make sure ``path`` can be written as a file (an existing file is replaced):
+    not a directory, its parent exists and is writable. One-line ``SpecError``
+    naming ``flag`` otherwise. Call it before any work is done."""
+    p = Path(path)
+    if p.is_dir():
+        raise SpecError(f"{flag} {p}: is a directory; give a file name")
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise SpecError(f"{flag} {p}: parent directory {parent} does not exist; create it first")
+    if p.exists() and not p.is_file():
+        raise SpecError(f"{flag} {p}: exists and is not a regular file")
+    probe = parent / f".write-test-{uuid.uuid4().hex[:8]}"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise SpecError(f"{flag} {p}: directory {parent} is not writable ({exc.strerror or exc})") from None
     return p
 
 

@@ -79,9 +79,12 @@ def find_file(name_or_path: str | Path, folder: str, what: str, noun: str, root:
     p = Path(s) if root is None or Path(s).is_absolute() else root / s
     if p.is_file():
         return p
+    if p.is_dir():
+        raise SpecError(f"{what}: {s} is a directory, not a file")
     bundled = bundled_file(s, folder, suffixes)
     if bundled is not None:
         return bundled
     top, _, sub = folder.partition("/")
     known = ", ".join(sorted(q.stem for q in (bundled_dir(top) / sub).iterdir() if q.suffix in suffixes))
-    raise SpecError(f"{what}: no such file or bundled {noun} {s!r} (bundled: {known})")
+    shown = repr(s) if len(s) <= 80 else repr(s[:80]) + f"... ({len(s)} characters)"
+    raise SpecError(f"{what}: no such file or bundled {noun} {shown} (bundled: {known})")

@@ -26,7 +26,7 @@ import yaml
 
 from .errors import AccelModelError, SpecError
 from .hardware.spec import load_accelerator
-from .inputs import atomic_path, atomic_write_text
+from .inputs import atomic_path, atomic_write_text, read_json_mapping
 from .report import Report
 from .workload.config import load_config_file, load_workload
 
@@ -74,12 +74,7 @@ def load_run(path: str | Path) -> Report:
     for f in (OPS_FILE, SUMMARY_FILE, HW_FILE):
         if not (d / f).is_file():
             raise AccelModelError(f"{d}: not a run directory (missing {f}; write one with `accelmodel run --out DIR`)")
-    try:
-        summary = json.loads((d / SUMMARY_FILE).read_text())
-    except json.JSONDecodeError as exc:
-        raise AccelModelError(f"{d / SUMMARY_FILE}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
-    if not isinstance(summary, dict):
-        raise AccelModelError(f"{d / SUMMARY_FILE}: top level must be an object")
+    summary = read_json_mapping(d / SUMMARY_FILE, f"run directory {d.name}:")
     hw = load_accelerator(d / HW_FILE)
     if (d / WORKLOAD_FILE).is_file():
         model = load_config_file(d / WORKLOAD_FILE)

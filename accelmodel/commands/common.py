@@ -18,25 +18,27 @@ def resolve_hw(name_or_path: str | None) -> Accelerator:
     return load_accelerator(find_file(name_or_path or DEFAULT_HW, "hw_configs", "--hw", "config"))
 
 
-def bounded_int(name: str, lo: int, hi: int):
+def bounded_int(name: str, lo: int, hi: int, what: str | None = None):
     """An argparse type: an integer in ``lo..hi`` (decimal digits only; a one-line error naming the option)."""
+    what = what or f"an integer in {lo}..{hi}"
+
     def parse(text: str) -> int:
         t = text.strip()
         if not (t.isdigit() or (t[:1] in "+-" and t[1:].isdigit())) or len(t) > 30:
-            raise argparse.ArgumentTypeError(f"{name} must be an integer in {lo}..{hi}, got {brief(text)}")
+            raise argparse.ArgumentTypeError(f"{name} must be {what}, got {brief(text)}")
         v = int(t)
         if not lo <= v <= hi:
-            raise argparse.ArgumentTypeError(f"{name} must be an integer in {lo}..{hi}, got {v}")
+            raise argparse.ArgumentTypeError(f"{name} must be {what}, got {v}")
         return v
     return parse
 
 
 def positive_int(name: str, hi: int = 2**31 - 1):
-    return bounded_int(name, 1, hi)
+    return bounded_int(name, 1, hi, f"a positive integer (at most {hi})")
 
 
 def nonneg_int(name: str, hi: int = 2**31 - 1):
-    return bounded_int(name, 0, hi)
+    return bounded_int(name, 0, hi, f"a non-negative integer (at most {hi})")
 
 
 def resolve_pruning(name_or_path: str):

@@ -31,7 +31,7 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     if args.m * args.k * args.n > MAX_MACS:
         raise SpecError(f"--m x --k x --n: {args.m * args.k * args.n:.3g} MACs; at most {MAX_MACS:.0e} allowed "
-                        f"(counts must stay exact)")
+                        f"(counts must stay in 64-bit range)")
     hw = resolve_hw(args.hw)
     r = gemm_result(hw, args.m, args.k, args.n, not args.activations)
     if args.json:

@@ -226,7 +226,10 @@ def build_figure(args):
 def run(args) -> int:
     from .. import plots
 
+    from ..inputs import check_output_file
+
     path, fmt = output_format(args.out, args.format)
+    check_output_file(path, "--out")
     before = plots.current_style()
     if args.paper:
         plots.use_style("paper", column=args.paper)

@@ -31,7 +31,8 @@ def add_parser(sub) -> None:
                    help="prefill: process --seq-len prompt tokens; decode: generate one token per sequence "
                         "against a KV cache of --kv-len tokens (default prefill)")
     p.add_argument("--batch", type=positive_int("--batch", MAX_BATCH), default=1, help="sequences per pass (default 1)")
-    p.add_argument("--seq-len", type=positive_int("--seq-len", MAX_TOKENS), default=512, help="prefill tokens per sequence")
+    p.add_argument("--seq-len", type=positive_int("--seq-len", MAX_TOKENS), default=None,
+                   help="prefill tokens per sequence (default 512)")
     p.add_argument("--kv-len", type=nonneg_int("--kv-len", MAX_TOKENS), default=None,
                    help="decode: tokens already in the KV cache (default 512)")
     p.add_argument("--pruning", metavar="FILE|NAME",
@@ -50,6 +51,9 @@ def run(args) -> int:
     if args.phase == "prefill" and args.kv_len is not None:
         raise SpecError("--kv-len: applies to --phase decode only (prefill has no KV cache); drop it or add "
                         "--phase decode")
+    if args.phase == "decode" and args.seq_len is not None:
+        raise SpecError("--seq-len: applies to --phase prefill only (decode runs one new token per sequence); "
+                        "give the cached tokens with --kv-len")
     if args.out and args.plots and Path(args.out).resolve() == Path(args.plots).resolve():
         raise SpecError("--plots: same directory as --out; give two directories")
     for flag, target in (("--out", args.out), ("--plots", args.plots)):
@@ -59,7 +63,8 @@ def run(args) -> int:
     cfg = load_workload(args.workload)
     kv = args.kv_len if args.kv_len is not None else (512 if args.phase == "decode" else 0)
     plan = resolve_pruning(args.pruning) if args.pruning else None
-    rep = simulate(hw, cfg, phase=args.phase, batch=args.batch, seq_len=args.seq_len, kv_len=kv, pruning=plan)
+    seq = args.seq_len if args.seq_len is not None else 512
+    rep = simulate(hw, cfg, phase=args.phase, batch=args.batch, seq_len=seq, kv_len=kv, pruning=plan)
     summary = rep.summary()
     why = explain(rep, plan) if (args.explain or not args.json) else None
     if args.out:

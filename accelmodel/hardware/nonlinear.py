@@ -84,15 +84,15 @@ def node_scaling(from_nm: float, to_nm: float | None) -> tuple[float, float]:
 
 
 class _AccelUnit(Frozen):
-    lanes: PositiveInt = Field(16, le=65536)
+    lanes: PositiveInt = Field(default=16, le=65536)
     """Element-operations processed per accelerator cycle (the SFU width)."""
-    latency_cycles: NonNegativeInt = Field(8, le=1_000_000)
+    latency_cycles: NonNegativeInt = Field(default=8, le=1_000_000)
     """Pipeline latency in cycles, paid once per op (fill)."""
-    power_mw: PositiveFloat = Field(50.0, le=1_000_000)
+    power_mw: PositiveFloat = Field(default=50.0, le=1_000_000)
     """Active power in mW at ``reference_clock_ghz`` and ``technology_nm``."""
-    reference_clock_ghz: PositiveFloat = Field(1.0, le=10)
+    reference_clock_ghz: PositiveFloat = Field(default=1.0, le=10)
     """Clock at which ``power_mw`` was measured, GHz."""
-    technology_nm: PositiveFloat = Field(REFERENCE_NODE_NM, le=1000)
+    technology_nm: PositiveFloat = Field(default=REFERENCE_NODE_NM, le=1000)
     """Process node at which ``power_mw`` and ``area_mm2`` were measured, nm."""
     area_mm2: NonNegativeFloat = 0.0
     """Silicon area in mm^2 at ``technology_nm`` (0 = not given)."""
@@ -135,7 +135,7 @@ class ExactUnit(_AccelUnit):
     """A float (FP32) special-function unit on the accelerator: exact results."""
 
     kind: Literal["exact"] = "exact"
-    power_mw: PositiveFloat = Field(120.0, le=1_000_000)
+    power_mw: PositiveFloat = Field(default=120.0, le=1_000_000)
     """Default: 16 lanes of FP32 multiply-add (3.7 + 0.9 pJ) at 1 GHz ~ 74 mW plus control."""
 
 
@@ -145,8 +145,8 @@ class VectorUnit(_AccelUnit):
     exact for those ops."""
 
     kind: Literal["vector"] = "vector"
-    latency_cycles: NonNegativeInt = Field(2, le=1_000_000)
-    power_mw: PositiveFloat = Field(55.0, le=1_000_000)
+    latency_cycles: NonNegativeInt = Field(default=2, le=1_000_000)
+    power_mw: PositiveFloat = Field(default=55.0, le=1_000_000)
     """Default: 16 lanes x (32b mult 3.1 pJ + 32b add 0.1 pJ) at 1 GHz = 51 mW, plus control."""
 
 
@@ -155,13 +155,13 @@ class LutUnit(_AccelUnit):
     itself). x < x_min -> 0, x > x_max -> x for activations."""
 
     kind: Literal["lut"] = "lut"
-    entries: PositiveInt = Field(1024, le=16777216)
+    entries: PositiveInt = Field(default=1024, le=16777216)
     """Number of table entries."""
     x_min: Optional[float] = None
     """Lower end of the table's input range (None = the published range for the function)."""
     x_max: Optional[float] = None
     """Upper end of the table's input range (None = the published range for the function)."""
-    entry_bits: PositiveInt = Field(16, le=64)
+    entry_bits: PositiveInt = Field(default=16, le=64)
     """Width of one table entry in bits."""
     interpolation: Literal["linear", "nearest"] = "linear"
     power_mw: PositiveFloat = Field(4.69, le=1_000_000)
@@ -181,7 +181,7 @@ class CordicUnit(_AccelUnit):
     """CORDIC (hyperbolic rotation) exp unit."""
 
     kind: Literal["cordic"] = "cordic"
-    iterations: PositiveInt = Field(16, le=1024)
+    iterations: PositiveInt = Field(default=16, le=1024)
     """CORDIC iterations (one bit of precision each, roughly)."""
     power_mw: PositiveFloat = Field(25.44, le=1_000_000)
     """Default: CORDIC softmax unit, 45 nm at 100 MHz ([KimChung-crossroad] in docs/references.md)."""
@@ -194,7 +194,7 @@ class CrossRoadSoftmax(_AccelUnit):
     rounding of x*log2(e)."""
 
     kind: Literal["crossroad"] = "crossroad"
-    threshold: PositiveFloat = Field(3.0, le=1_000_000)
+    threshold: PositiveFloat = 3.0
     """Gap between largest and second-largest input above which the output is one-hot."""
     power_mw: PositiveFloat = Field(5.30, le=1_000_000)
     """Default: cross-road softmax unit, 45 nm at 100 MHz ([KimChung-crossroad] in docs/references.md)."""
@@ -207,9 +207,9 @@ class IBertUnit(_AccelUnit):
     LayerNorm), as in Gemmini's I-BERT build on the accumulator read path."""
 
     kind: Literal["ibert"] = "ibert"
-    bits: PositiveInt = Field(32, le=64)
+    bits: PositiveInt = Field(default=32, le=64)
     """Integer width of the polynomial arithmetic."""
-    power_mw: PositiveFloat = Field(160.0, le=1_000_000)
+    power_mw: PositiveFloat = Field(default=160.0, le=1_000_000)
     """Default: 16 lanes x (3 x 32b mult 3.1 pJ + 4 x 32b add 0.1 pJ) at 1 GHz = 155 mW, plus control."""
 
 

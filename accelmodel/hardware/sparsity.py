@@ -56,14 +56,14 @@ class SparsitySupport(Frozen):
     block: Optional[tuple[PositiveInt, PositiveInt]] = None
     """Block size (rows along K, columns along N) for ``block_csr``; required
     there and only there."""
-    value_bits: Optional[PositiveInt] = Field(None, le=64)
+    value_bits: Optional[PositiveInt] = Field(default=None, le=64)
     """Bits per stored non-zero value; null = the accelerator's weight width
     (``dtypes.weight_bits``)."""
-    index_bits: PositiveInt = Field(16, le=64)
+    index_bits: PositiveInt = Field(default=16, le=64)
     """Bits per column/row (or block) index in CSR/CSC/block-CSR."""
-    pointer_bits: PositiveInt = Field(32, le=64)
+    pointer_bits: PositiveInt = Field(default=32, le=64)
     """Bits per row (column, block-row) pointer in CSR/CSC/block-CSR."""
-    decompressor_bytes_per_cycle: PositiveFloat = Field(16.0, le=65536)
+    decompressor_bytes_per_cycle: PositiveFloat = Field(default=16.0, le=65536)
     """Compressed bytes the decompressor consumes per accelerator cycle (ignored
     for dense storage)."""
     skip: SkipLevel = "none"

@@ -21,9 +21,9 @@ from .sparsity import SparsitySupport
 class ArraySpec(Frozen):
     """The systolic array."""
 
-    rows: PositiveInt = Field(16, le=4096)
+    rows: PositiveInt = Field(default=16, le=4096)
     """PE rows (R). In WS the reduction dimension K is laid along the rows."""
-    cols: PositiveInt = Field(16, le=4096)
+    cols: PositiveInt = Field(default=16, le=4096)
     """PE columns (C). The output dimension N is laid along the columns."""
     dataflow: Literal["WS", "OS"] = "WS"
     """Weight-stationary or output-stationary."""
@@ -36,22 +36,22 @@ class ArraySpec(Frozen):
 class L2Spec(Frozen):
     """Shared L2 between the scratchpad/accumulator and DRAM."""
 
-    size_kib: PositiveFloat = Field(2048, le=16777216)
+    size_kib: PositiveFloat = Field(default=2048, le=16777216)
     """Capacity, KiB."""
-    bandwidth_bytes_per_cycle: PositiveFloat = Field(16, le=65536)
+    bandwidth_bytes_per_cycle: PositiveFloat = Field(default=16, le=65536)
     """Bandwidth of the L2 <-> scratchpad/accumulator link, bytes per accelerator cycle."""
-    latency_cycles: NonNegativeFloat = Field(20, le=1_000_000)
+    latency_cycles: NonNegativeFloat = Field(default=20, le=1_000_000)
     """Access latency, accelerator cycles (paid once per op, not overlapped)."""
 
 
 class DramSpec(Frozen):
     """Off-chip memory."""
 
-    bandwidth_gbps: PositiveFloat = Field(64.0, le=100000)
+    bandwidth_gbps: PositiveFloat = Field(default=64.0, le=100000)
     """Bandwidth in GB/s (10^9 bytes per second)."""
-    latency_ns: NonNegativeFloat = Field(100.0, le=1_000_000)
+    latency_ns: NonNegativeFloat = Field(default=100.0, le=1_000_000)
     """Access latency in ns (paid once per op, not overlapped)."""
-    energy_pj_per_bit: PositiveFloat = Field(20.0, le=10000)
+    energy_pj_per_bit: PositiveFloat = Field(default=20.0, le=10000)
     """Access energy per bit, pJ. Default: Horowitz 45 nm, 640 pJ per 32-bit read."""
     technology: str = "Horowitz 45 nm (640 pJ / 32 b)"
     """Where the energy figure comes from."""
@@ -60,13 +60,13 @@ class DramSpec(Frozen):
 class DataTypes(Frozen):
     """Bit widths of the accelerator's operands."""
 
-    input_bits: PositiveInt = Field(8, le=64)
+    input_bits: PositiveInt = Field(default=8, le=64)
     """Activations fed to the array."""
-    weight_bits: PositiveInt = Field(8, le=64)
+    weight_bits: PositiveInt = Field(default=8, le=64)
     """Weights."""
-    accumulator_bits: PositiveInt = Field(32, le=64)
+    accumulator_bits: PositiveInt = Field(default=32, le=64)
     """Partial sums in the accumulator."""
-    output_bits: PositiveInt = Field(8, le=64)
+    output_bits: PositiveInt = Field(default=8, le=64)
     """Outputs written back to memory (after scaling)."""
 
     @property
@@ -89,41 +89,41 @@ class DataTypes(Frozen):
 class CpuCycles(Frozen):
     """Host-CPU cycles per element for each offloaded computation (float)."""
 
-    softmax: PositiveFloat = Field(60.0, le=1_000_000)
+    softmax: PositiveFloat = Field(default=60.0, le=1_000_000)
     """max, exp, sum and divide per element; newlib expf on an in-order core."""
-    gelu: PositiveFloat = Field(80.0, le=1_000_000)
+    gelu: PositiveFloat = Field(default=80.0, le=1_000_000)
     """erf-based GELU."""
-    gelu_tanh: PositiveFloat = Field(70.0, le=1_000_000)
+    gelu_tanh: PositiveFloat = Field(default=70.0, le=1_000_000)
     """OpenAI tanh-GELU."""
-    silu: PositiveFloat = Field(50.0, le=1_000_000)
+    silu: PositiveFloat = Field(default=50.0, le=1_000_000)
     """x * sigmoid(x)."""
-    relu: PositiveFloat = Field(2.0, le=1_000_000)
-    layernorm: PositiveFloat = Field(15.0, le=1_000_000)
+    relu: PositiveFloat = Field(default=2.0, le=1_000_000)
+    layernorm: PositiveFloat = Field(default=15.0, le=1_000_000)
     """mean, variance, rsqrt (amortised), scale and shift."""
-    rmsnorm: PositiveFloat = Field(10.0, le=1_000_000)
-    elementwise: PositiveFloat = Field(2.0, le=1_000_000)
+    rmsnorm: PositiveFloat = Field(default=10.0, le=1_000_000)
+    elementwise: PositiveFloat = Field(default=2.0, le=1_000_000)
     """add / multiply / scale."""
-    rope: PositiveFloat = Field(6.0, le=1_000_000)
-    dequantize: PositiveFloat = Field(3.0, le=1_000_000)
+    rope: PositiveFloat = Field(default=6.0, le=1_000_000)
+    dequantize: PositiveFloat = Field(default=3.0, le=1_000_000)
     """int -> float conversion and scale, per element."""
-    quantize: PositiveFloat = Field(5.0, le=1_000_000)
+    quantize: PositiveFloat = Field(default=5.0, le=1_000_000)
     """float -> int: scale, round, clamp, per element."""
 
 
 class HostCpu(Frozen):
     """The host CPU that runs offloaded ops (Gemmini's Rocket core by default)."""
 
-    clock_ghz: PositiveFloat = Field(1.0, le=10)
+    clock_ghz: PositiveFloat = Field(default=1.0, le=10)
     """CPU clock, GHz."""
     cycles_per_element: CpuCycles = Field(default_factory=CpuCycles)
     """Per-op-kind cost of offloaded work."""
-    memory_bandwidth_gbps: PositiveFloat = Field(8.0, le=100000)
+    memory_bandwidth_gbps: PositiveFloat = Field(default=8.0, le=100000)
     """Bandwidth the CPU gets to shared memory, GB/s."""
-    float_bits: PositiveInt = Field(32, le=64)
+    float_bits: PositiveInt = Field(default=32, le=64)
     """Width of the CPU's float format."""
-    offload_overhead_us: NonNegativeFloat = Field(2.0, le=1_000_000)
+    offload_overhead_us: NonNegativeFloat = Field(default=2.0, le=1_000_000)
     """Fixed cost per offloaded op (fence, cache flush, hand-off), microseconds."""
-    power_w: PositiveFloat = Field(0.25, le=10000)
+    power_w: PositiveFloat = Field(default=0.25, le=10000)
     """CPU active power, W."""
 
 
@@ -132,38 +132,38 @@ class EnergyTable(Frozen):
 
     source: str = "Horowitz, ISSCC 2014, 45 nm"
     """Where the numbers come from."""
-    mac_pj: NonNegativeFloat = Field(0.3, le=10000)
+    mac_pj: NonNegativeFloat = Field(default=0.3, le=10000)
     """One MAC: 8b mult (0.2 pJ) + 32b add (0.1 pJ)."""
-    scratchpad_pj_per_byte: NonNegativeFloat = Field(1.25, le=10000)
+    scratchpad_pj_per_byte: NonNegativeFloat = Field(default=1.25, le=10000)
     """Scratchpad access per byte: 32b SRAM read (8 KB) 5 pJ / 4 bytes."""
-    accumulator_pj_per_byte: NonNegativeFloat = Field(1.25, le=10000)
+    accumulator_pj_per_byte: NonNegativeFloat = Field(default=1.25, le=10000)
     """Accumulator access per byte (read or write), same SRAM figure."""
-    l2_pj_per_byte: NonNegativeFloat = Field(5.0, le=10000)
+    l2_pj_per_byte: NonNegativeFloat = Field(default=5.0, le=10000)
     """L2 access per byte; a 2 MB array, 4x the 8 KB SRAM figure (assumption, override it)."""
-    static_power_mw: NonNegativeFloat = Field(20.0, le=10_000_000)
+    static_power_mw: NonNegativeFloat = Field(default=20.0, le=10_000_000)
     """Leakage and clock of the accelerator while the model runs, mW."""
 
 
 class Accelerator(Frozen):
     """A Gemmini-like accelerator."""
 
-    name: str = "gemmini"
+    name: str = Field(default="gemmini", min_length=1, max_length=200)
     """Label used in reports."""
-    clock_ghz: PositiveFloat = Field(1.0, le=10)
+    clock_ghz: PositiveFloat = Field(default=1.0, le=10)
     """Accelerator clock, GHz."""
-    technology_nm: Optional[PositiveFloat] = Field(None, le=1000)
+    technology_nm: Optional[PositiveFloat] = Field(default=None, le=1000)
     """Process node of the design, nm. If set, nonlinear units whose figures are stated at
     another node (their ``technology_nm``) are scaled to it to first order (energy ~ node,
     area ~ node^2; see ``hardware/nonlinear.py``). null (default): units are used as stated.
     The energy table and DRAM energy are taken as given (their ``source`` names their node)."""
     array: ArraySpec = Field(default_factory=ArraySpec)
-    scratchpad_kib: PositiveFloat = Field(256, le=1048576)
+    scratchpad_kib: PositiveFloat = Field(default=256, le=1048576)
     """Scratchpad (inputs and weights) capacity, KiB."""
-    scratchpad_banks: PositiveInt = Field(4, le=1024)
+    scratchpad_banks: PositiveInt = Field(default=4, le=1024)
     """Scratchpad banks."""
-    accumulator_kib: PositiveFloat = Field(64, le=1048576)
+    accumulator_kib: PositiveFloat = Field(default=64, le=1048576)
     """Accumulator (partial sums) capacity, KiB."""
-    accumulator_banks: PositiveInt = Field(2, le=1024)
+    accumulator_banks: PositiveInt = Field(default=2, le=1024)
     """Accumulator banks."""
     tiling: Literal["search", "square"] = "search"
     """Tiling policy: ``search`` ranks every legal tiling (least time, then energy);
@@ -182,7 +182,7 @@ class Accelerator(Frozen):
     l2: Optional[L2Spec] = Field(default_factory=L2Spec)
     """Shared L2; null for none (scratchpad talks to DRAM directly)."""
     dram: DramSpec = Field(default_factory=DramSpec)
-    dma_bytes_per_cycle: PositiveFloat = Field(16, le=65536)
+    dma_bytes_per_cycle: PositiveFloat = Field(default=16, le=65536)
     """Scratchpad/accumulator DMA width in bytes per cycle (Gemmini: 128-bit bus)."""
     dtypes: DataTypes = Field(default_factory=DataTypes)
     host: HostCpu = Field(default_factory=HostCpu)
@@ -190,7 +190,7 @@ class Accelerator(Frozen):
     energy: EnergyTable = Field(default_factory=EnergyTable)
     sparsity: SparsitySupport = Field(default_factory=SparsitySupport)
     """What the hardware can exploit of pruned weights (default: nothing, dense execution)."""
-    area_mm2: Optional[PositiveFloat] = Field(None, le=100000)
+    area_mm2: Optional[PositiveFloat] = Field(default=None, le=100000)
     """Total die area of the accelerator if known, mm^2 (reported by sweeps)."""
 
     @model_validator(mode="after")

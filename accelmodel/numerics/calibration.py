@@ -127,6 +127,10 @@ def _checked(arr, function: str, where: str) -> np.ndarray:
     return x
 
 
+MAX_SAMPLES_BYTES = 256 << 20
+"""Largest samples file read, bytes."""
+
+
 def load_samples(samples: Samples, function: str) -> np.ndarray:
     """Samples for ``function`` as float64: None = the bundled calibration set's array for it;
     an array; or a path to a ``.npy`` file or an ``.npz`` holding an array named after the
@@ -140,11 +144,16 @@ def load_samples(samples: Samples, function: str) -> np.ndarray:
         return load_calibration()[SAMPLE_KEYS[function]]
     if isinstance(samples, (str, Path)):
         p = Path(samples)
+        if p.is_dir():
+            raise SpecError(f"samples file {p}: is a directory, not a file")
         if not p.is_file():
             raise SpecError(f"samples file not found: {p}")
+        if p.stat().st_size > MAX_SAMPLES_BYTES:
+            raise SpecError(f"samples file {p.name}: {p.stat().st_size} bytes; at most {MAX_SAMPLES_BYTES} "
+                            f"bytes (256 MiB) allowed")
         try:
             loaded = np.load(p, allow_pickle=False)
-        except (ValueError, OSError, EOFError):  # not numpy's format, truncated, or pickled objects
+        except (ValueError, OSError, EOFError, MemoryError):  # not numpy's format, truncated, pickled objects
             raise SpecError(f"samples file {p.name}: not a readable .npy/.npz numpy array file") from None
         if isinstance(loaded, np.lib.npyio.NpzFile):
             with loaded as z:

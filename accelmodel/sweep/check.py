@@ -155,6 +155,3 @@ def check_spec(spec: SweepSpec) -> None:
 def _is_workload_path(p: str) -> bool:
     return p == WORKLOAD_PREFIX or p.startswith(WORKLOAD_PREFIX + ".")
 
-
-def _is_workload_path(p: str) -> bool:
-    return p == WORKLOAD_PREFIX or p.startswith(WORKLOAD_PREFIX + ".")

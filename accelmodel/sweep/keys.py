@@ -86,7 +86,7 @@ def _axis_files(spec: "SweepSpec") -> dict[str, str]:
     out: dict[str, str] = {}
     for ax in spec.axes:
         for j, p in enumerate(ax.paths):
-            if ax.is_range or not (p == "workload" or p in ("workload.model", "workload.pruning")):
+            if ax.values is None or not (p == "workload" or p in ("workload.model", "workload.pruning")):
                 continue
             for i in range(len(ax.values)):
                 v = ax.components(i)[j]

@@ -88,7 +88,8 @@ def sweep_from_dict(data: dict, where: str = "sweep spec", root: Path | None = N
 
 
 def make_spec(base: Accelerator | str, workload: WorkloadPoint | dict | str | None, axes: dict | list,
-              sampling: Sampling | dict | str = "grid", constraints: list | tuple = (), name: str = "sweep") -> SweepSpec:
+              sampling: Sampling | dict | str = "grid", constraints: list | tuple = (),
+              name: str = "sweep") -> SweepSpec:
     """A :class:`SweepSpec` from Python values (axes as ``{path: values}`` or a list of :class:`Axis`)."""
     wl: Any = workload if workload is not None else WorkloadPoint()
     if isinstance(wl, str):

@@ -32,7 +32,7 @@ import math
 from typing import Any, Callable, Literal, Optional
 
 import numpy as np
-from pydantic import PositiveInt, model_validator
+from pydantic import Field, PositiveInt, model_validator
 
 from ..errors import SpecError
 from ..specbase import Frozen
@@ -57,7 +57,7 @@ class Axis(Frozen):
     """One dimension of the design space: one dotted path (or several moving
     together) and its values (a list, or a numeric range)."""
 
-    name: str
+    name: str = Field(min_length=1, max_length=200)
     """Column name for a labelled axis (default: the path, or the paths joined with '+')."""
     paths: tuple[str, ...]
     """Dotted paths into the hardware spec (``array.rows``) or ``workload.<field>``."""
@@ -217,7 +217,7 @@ class Sampling(Frozen):
     """``grid``: every combination; ``random``: independent uniform draws; ``lhs``: Latin hypercube."""
     n: Optional[PositiveInt] = None
     """Points to draw (random and lhs)."""
-    seed: int = 0
+    seed: int = Field(default=0, ge=0, le=2**63 - 1)
     """Seed of the random generator (numpy PCG64)."""
 
     @model_validator(mode="before")
@@ -299,8 +299,8 @@ def design_metric(hw: Accelerator, workload: WorkloadPoint, metric: str):
 class SweepSpec(Frozen):
     """A whole sweep. Build it in Python or load it with :func:`load_sweep`."""
 
-    name: str = "sweep"
-    description: str = ""
+    name: str = Field(default="sweep", min_length=1, max_length=200)
+    description: str = Field(default="", max_length=10_000)
     base: Accelerator
     """The design every point starts from."""
     workload: WorkloadPoint = WorkloadPoint()
@@ -320,6 +320,8 @@ class SweepSpec(Frozen):
             d["axes"] = [_axis_entry(k, v) for k, v in axes.items()]
         elif isinstance(axes, (list, tuple)):
             d["axes"] = list(axes)
+        elif axes is not None:
+            raise ValueError(f"axes: a mapping of paths to values or a list of axes, got {brief(axes)}")
         wls = d.pop("workloads", None)
         if wls is not None:
             if isinstance(wls, dict):
@@ -327,6 +329,8 @@ class SweepSpec(Frozen):
             elif isinstance(wls, (list, tuple)):
                 vals = list(wls)
                 base_wl = d.get("workload") or {}
+                if not isinstance(base_wl, (dict, WorkloadPoint)):
+                    raise ValueError(f"workload: a mapping of workload fields, got {brief(base_wl)}")
                 base_wl = base_wl.model_dump() if isinstance(base_wl, WorkloadPoint) else dict(base_wl)
                 labels = [WorkloadPoint.model_validate({**base_wl, **dict(v)}).label if isinstance(v, dict)
                           else str(v) for v in vals]

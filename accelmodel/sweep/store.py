@@ -20,7 +20,7 @@ import json
 import os
 import uuid
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 import pandas as pd
 
@@ -61,7 +61,7 @@ class ResultStore:
         if not p.exists() and not p.parent.is_dir():
             raise SweepError(f"--out {p}: parent directory {p.parent} does not exist; create it first")
         self.key = resume_key(spec)
-        self.meta = {"format": FORMAT_VERSION, "key": self.key, "columns": list(spec.columns), "name": spec.name,
+        self.meta: dict[str, Any] = {"format": FORMAT_VERSION, "key": self.key, "columns": list(spec.columns), "name": spec.name,
                      "spec": spec.model_dump(mode="json"), "parts": {}}
         parts = sorted(p.glob("part-*.parquet")) if p.is_dir() else []
         old = self._read_meta()
@@ -110,7 +110,7 @@ class ResultStore:
         atomic_write_text(self.path / META_FILE, json.dumps(self.meta, indent=1))
 
     def _drop_bad_parts(self, on_disk: list[Path]) -> None:
-        listed = self.meta["parts"]
+        listed: dict[str, dict] = self.meta["parts"]
         for f in on_disk:
             entry = listed.get(f.name)
             why = None

@@ -19,7 +19,7 @@ from ..specbase import Frozen, read_yaml_mapping
 class TransformerConfig(Frozen):
     """Shape of an encoder-only or decoder-only transformer."""
 
-    name: str
+    name: str = Field(min_length=1, max_length=200)
     """Label used in reports."""
     arch: Literal["encoder", "decoder"]
     """Encoder-only (BERT: bidirectional, no KV cache) or decoder-only (causal, KV cache)."""
@@ -29,9 +29,9 @@ class TransformerConfig(Frozen):
     """Embedding (hidden) size d."""
     n_heads: PositiveInt = Field(le=4096)
     """Query heads."""
-    n_kv_heads: Optional[PositiveInt] = Field(None, le=4096)
+    n_kv_heads: Optional[PositiveInt] = Field(default=None, le=4096)
     """Key/value heads (grouped-query attention); None = n_heads."""
-    head_dim: Optional[PositiveInt] = Field(None, le=65536)
+    head_dim: Optional[PositiveInt] = Field(default=None, le=65536)
     """Per-head size; None = d_model / n_heads."""
     d_ff: PositiveInt = Field(le=1048576)
     """FFN intermediate size (per branch for gated FFNs)."""
@@ -45,11 +45,11 @@ class TransformerConfig(Frozen):
     """Whether norms have learned scale (and bias for LayerNorm with ``bias``); OLMo uses non-parametric LayerNorm."""
     positions: Literal["learned", "rotary"] = "learned"
     """Learned absolute position embeddings or rotary (RoPE) on Q and K."""
-    max_positions: PositiveInt = Field(512, le=16777216)
+    max_positions: PositiveInt = Field(default=512, le=16777216)
     """Rows of the learned position table (and the longest context for rotary models)."""
     vocab_size: PositiveInt = Field(le=16777216)
     """Vocabulary (rows of the token embedding)."""
-    type_vocab_size: NonNegativeInt = Field(0, le=1024)
+    type_vocab_size: NonNegativeInt = Field(default=0, le=1024)
     """Token-type (segment) embeddings, BERT only."""
     bias: bool = True
     """Linear layers (and LayerNorm) have biases."""

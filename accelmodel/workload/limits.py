@@ -2,9 +2,9 @@
 
 Per-field limits keep each argument physical; :func:`check_run_shape` bounds
 the whole pass: its multiply-accumulates, counted in closed form with Python
-integers, must stay at or below :data:`MAX_MACS` (10^18), far below what a
-64-bit integer holds (9.2 x 10^18) even after the cost model multiplies by a
-few bytes per element, and every count of the forward pass is then exact.
+integers, must stay at or below :data:`MAX_MACS` (10^18), below what a 64-bit
+integer holds (9.2 x 10^18), so no integer count of the forward pass (shapes,
+elements, MACs) can overflow, and float64 cycle and byte counts stay finite.
 """
 
 from __future__ import annotations
@@ -62,4 +62,4 @@ def check_run_shape(cfg: TransformerConfig, phase: str, batch: int, seq_len: int
     if macs > MAX_MACS:
         raise SpecError(f"batch x {'seq_len' if phase == 'prefill' else 'kv_len'}: {cfg.name} with batch {batch} "
                         f"and {'seq_len ' + str(seq_len) if phase == 'prefill' else 'kv_len ' + str(kv_len)} is "
-                        f"{macs:.3g} MACs per pass; at most {MAX_MACS:.0e} allowed (counts must stay exact)")
+                        f"{macs:.3g} MACs per pass; at most {MAX_MACS:.0e} allowed (counts must stay in 64-bit range)")

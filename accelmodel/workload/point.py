@@ -16,16 +16,16 @@ from .limits import MAX_BATCH, MAX_TOKENS
 class WorkloadPoint(Frozen):
     """One workload of a sweep: what :func:`accelmodel.simulate` runs."""
 
-    model: str = Field("bert-base", max_length=4096)
+    model: str = Field(default="bert-base", max_length=4096)
     """Preset name (``bert-base``, ``llama3-8b``, ...), workload YAML or HF ``config.json`` path."""
     phase: Literal["prefill", "decode"] = "prefill"
-    batch: PositiveInt = Field(1, le=MAX_BATCH)
+    batch: PositiveInt = Field(default=1, le=MAX_BATCH)
     """Sequences per pass."""
-    seq_len: PositiveInt = Field(512, le=MAX_TOKENS)
+    seq_len: PositiveInt = Field(default=512, le=MAX_TOKENS)
     """Prefill tokens per sequence."""
-    kv_len: NonNegativeInt = Field(0, le=MAX_TOKENS)
+    kv_len: NonNegativeInt = Field(default=0, le=MAX_TOKENS)
     """Decode: tokens already in the KV cache."""
-    pruning: Optional[str] = Field(None, max_length=4096)
+    pruning: Optional[str] = Field(default=None, max_length=4096)
     """Pruning plan: a bundled plan name (``head_25``) or a YAML path. Pruned points are
     evaluated one by one through :func:`accelmodel.simulate` (no fast path)."""
 

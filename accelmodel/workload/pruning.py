@@ -126,7 +126,7 @@ class Vector(Frozen):
     direction: Literal["row", "column", "auto"] = "auto"
     """row: 1 x L vectors inside a row; column: L x 1; auto: the fine-grained
     mask's dominant direction (:func:`pick_direction`)."""
-    length: Optional[PositiveInt] = Field(None, le=65536)
+    length: Optional[PositiveInt] = Field(default=None, le=65536)
     """Single vector length (give this or ``lengths``)."""
     lengths: Optional[tuple[PositiveInt, ...]] = None
     """Mixed lengths, descending, each dividing the previous (e.g. [16, 8, 4])."""
