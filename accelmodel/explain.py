@@ -176,7 +176,8 @@ def what_would_help(rep: Report, pruning: Any = None, top: int = 3) -> dict:
     failed: list[dict[str, str]] = []
     for alt in alternatives(rep):
         try:
-            r = simulate(alt.hw, rep.model, phase="decode" if rep.phase == "decode" else "prefill", batch=rep.batch, seq_len=rep.seq_len,
+            r = simulate(alt.hw, rep.model, phase="decode" if rep.phase == "decode" else "prefill", batch=rep.batch,
+                         seq_len=rep.seq_len,
                          kv_len=rep.kv_len, pruning=pruning)
         except AccelModelError as exc:  # e.g. a bundled design whose buffers cannot hold a tile
             failed.append({"change": alt.label, "error": str(exc)})

@@ -60,7 +60,8 @@ SLOT_FUNCTIONS = {"softmax": ("softmax",), "activation": ("gelu", "gelu_tanh", "
 
 def default_unit(kind: str):
     """The default spec of a unit kind (LUT 1024 entries, CORDIC 16 iterations, cross-road
-    threshold 3, I-BERT 32-bit; the synthesis figures of [KimChung-crossroad] Table 1 for the softmax units; docs/sources.md)."""
+    threshold 3, I-BERT 32-bit; the synthesis figures of [KimChung-crossroad] Table 1 for the softmax units;
+    docs/sources.md)."""
     if kind not in _DEFAULT_UNIT:
         raise SpecError(f"unit kind must be one of {', '.join(UNIT_KINDS)} (got {kind!r})")
     return _DEFAULT_UNIT[kind]()
@@ -126,7 +127,7 @@ def unit_table(units: Optional[Sequence] = None, *, hw: Optional[Accelerator] = 
         if bad:
             raise SpecError(f"unit kind must be one of {', '.join(UNIT_KINDS)} (got {', '.join(map(repr, bad))})")
     if units is not None:
-        chosen = [(None, u, supported_functions(u)) for u in units if kinds is None or u.kind in kinds]
+        chosen: list = [(None, u, supported_functions(u)) for u in units if kinds is None or u.kind in kinds]
     elif from_hw:
         chosen = units_of(hw, kinds)
     else:

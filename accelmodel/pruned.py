@@ -69,7 +69,7 @@ def simulate_pruned(hw: Accelerator, cfg: TransformerConfig, phase: str, batch: 
                                 batch_), plain)]
     for i, pr in enumerate(prs):
         if pr is not None:
-            mask = _mask(plan, pr, 0 if uniform else ops[i].layer, ops[i].weight, (ops[i].k, ops[i].n), cfg.hd)
+            mask = _mask(plan, pr, 0 if uniform else ops[i].layer, str(ops[i].weight), (ops[i].k, ops[i].n), cfg.hd)
             parts.append(_pruned_demand(ops[i], i, pr, mask, hw, batch_, _fields(maps, mm_pos[i])))
     whole = concat(parts, 1)
     demand = take_rows(whole, np.argsort(whole.op_index, kind="stable"))
@@ -179,11 +179,13 @@ def _mask(plan: PruningPlan, pr, layer: int, name: str, shape: tuple[int, int], 
     seed, layer, matrix name, shape, head_dim): a pure function of those values."""
     key = (pr, plan.seed, layer, name, shape, head_dim)
     with _MASK_LOCK:
-        m = _MASK_CACHE.get(key)
-        if m is not None:
+        hit = _MASK_CACHE.get(key)
+        if hit is not None:
             _MASK_CACHE.move_to_end(key)
-            return m
+            return hit
     m = plan_mask(plan, layer, name, shape, head_dim=head_dim)
+    if m is None:
+        raise ValueError(f"{name}: the plan does not prune this matrix")
     if m.nbytes <= _MASK_CACHE_BYTES // 4:
         m.setflags(write=False)
         with _MASK_LOCK:

@@ -31,7 +31,7 @@ uniform plan reuses layer 0's mask in every layer).
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Literal, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -90,9 +90,9 @@ def vector_plan(ratio: float, cfg: TransformerConfig | None = None, hw: Accelera
                 lengths: tuple[int, ...] = (16, 8, 4)) -> PruningPlan:
     """Mixed-length vectors with the observed per-matrix directions (module doc)."""
     decoder = cfg is None or cfg.arch == "decoder"
-    f1 = "column" if decoder else "row"
+    f1: Literal["row", "column"] = "column" if decoder else "row"
 
-    def mp(direction: str) -> MatrixPlan:
+    def mp(direction: Literal["row", "column", "auto"]) -> MatrixPlan:
         return MatrixPlan(default=MatrixPruning(pattern=Vector(direction=direction, lengths=lengths), ratio=ratio))
 
     return PruningPlan(description=f"mixed vectors {list(lengths)} {ratio:g}", wqkv=mp("column"), wo=mp("row"),
@@ -174,7 +174,8 @@ def _quality(method: str | None, ratio: float) -> dict:
 def pattern_ratio_study(hw: Accelerator, model: TransformerConfig | str,
                         patterns: Iterable[str] | Mapping[str, PlanBuilder] = ("unstructured", "block", "nm",
                                                                                 "vector", "head"),
-                        ratios: Sequence[float] | Mapping[str, Sequence[float]] = (0.5, 0.6, 0.7, 0.8), *, seq_len: int = 512, batch: int = 1,
+                        ratios: Sequence[float] | Mapping[str, Sequence[float]] = (0.5, 0.6, 0.7, 0.8), *,
+                        seq_len: int = 512, batch: int = 1,
                         phase: str = "prefill", kv_len: int = 0, methods: Mapping[str, str] | None = None,
                         include_dense: bool = False) -> pd.DataFrame:
     """Simulate ``model`` on ``hw`` for every (pattern, ratio); one row each.

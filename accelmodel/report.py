@@ -95,7 +95,8 @@ class PassRows:
                                       f"{op.op}.{s}" if s else op.op, kind[r], op.function, op.m, op.k, op.n,
                                       op.count, op.elements))
         take = self.frame_rows()
-        df = pd.DataFrame(dict(zip(ID_COLUMNS, zip(*ident))) if ident else {c: [] for c in ID_COLUMNS})
+        df = pd.DataFrame({c: list(v) for c, v in zip(ID_COLUMNS, zip(*ident))} if ident
+                          else {c: [] for c in ID_COLUMNS})
         body = {c: v[take] for c, v in self.columns.items() if c not in ("suffix", "kind", "function")}
         return pd.concat([df, pd.DataFrame(body)], axis=1)
 

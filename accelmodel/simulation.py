@@ -8,7 +8,6 @@ a single design is a batch of one.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 
@@ -23,8 +22,8 @@ from .workload.graph import op_sequence
 from .workload.pruning import PruningPlan, load_pruning_plan
 
 ROW_COLUMNS = ("unit", "macs", "flops", "compute_cycles", "unit_cycles", "cpu_s", "local_cycles", "dram_cycles",
-               "overhead_cycles", "dram_bytes", "l2_bytes", "scratchpad_bytes", "accumulator_bytes", "spill_bytes", "mt", "kt",
-               "nt", "loop_order")
+               "overhead_cycles", "dram_bytes", "l2_bytes", "scratchpad_bytes", "accumulator_bytes", "spill_bytes",
+               "mt", "kt", "nt", "loop_order")
 """Per-row columns read from the demand (0 or '' where a row has none)."""
 _INT_COLUMNS = ("mt", "kt", "nt")
 
@@ -32,7 +31,7 @@ _INT_COLUMNS = ("mt", "kt", "nt")
 def simulate(
     hw: Accelerator,
     model: TransformerConfig | str,
-    phase: Literal["prefill", "decode"] = "prefill",
+    phase: str = "prefill",
     batch: int = 1,
     seq_len: int = 512,
     kv_len: int = 0,

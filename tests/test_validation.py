@@ -265,7 +265,7 @@ def test_validate_cli_bad_jobs(capsys):
     with pytest.raises(SystemExit) as e:
         main(["validate", "--jobs", "0"])
     assert e.value.code == 2
-    assert "--jobs must be an integer in 1.." in capsys.readouterr().err
+    assert "--jobs must be a positive integer" in capsys.readouterr().err
 
 
 # ------------------------------------------------------- with SCALE-Sim

@@ -63,7 +63,7 @@ def format_table(rows: list[dict], hw: Accelerator, source: str, samples: str | 
                      f"{_num(r['elements_per_cycle'], '.3g', 9)} {_num(r['throughput_gops'], '.3g', 8)} "
                      f"{_num(r['latency_cycles'], '.0f', 7)} {_num(r['table_bytes'], '.0f', 6)} "
                      f"{_num(r['apr'], '.3g', 8)}")
-    seen = {}
+    seen: dict = {}
     for r in rows:
         seen.setdefault((r["unit"], r["slot"]), r["params"])
     lines += ["", "Units:"] + [f"  {u}{f' ({s})' if s else ''}: {p}" for (u, s), p in seen.items()]

@@ -155,7 +155,7 @@ def format_summary(rep, s: dict, why: dict | None = None) -> str:
                     f"  {o['op']:<10} {dens:>7} "
                     f"{si(o['dense_compute_cycles']) + ' -> ' + si(o['sparse_compute_cycles']):>21} "
                     f"{si(o['dense_dram_bytes'], 'B') + ' -> ' + si(o['sparse_dram_bytes'], 'B'):>21} "
-                    f"{(si(o['dense_weight_bytes'], 'B') + ' -> ' + si(o['stored_weight_bytes'], 'B')) if o['dense_weight_bytes'] else '-':>21} "
+                    f"{_weight_change(o):>21} "
                     f"{o['speedup']:>6.3g}x  {o['dense_bound']} -> {o['sparse_bound']}")
         share = lambda d: ", ".join(f"{k} {v:.0%}" for k, v in d.items() if v >= 0.005)  # noqa: E731
         lines += ["", f"  bound shares dense:  {share(sp['dense_latency_share_by_bound'])}",
@@ -163,3 +163,10 @@ def format_summary(rep, s: dict, why: dict | None = None) -> str:
                   f"  bottleneck   dense:  {sp['dense_bottleneck']}",
                   f"               pruned: {sp['sparse_bottleneck']}"]
     return "\n".join(lines)
+
+
+def _weight_change(o: dict) -> str:
+    """Dense -> stored weight bytes of a pruned op type ('-' without weights)."""
+    if not o["dense_weight_bytes"]:
+        return "-"
+    return si(o["dense_weight_bytes"], "B") + " -> " + si(o["stored_weight_bytes"], "B")

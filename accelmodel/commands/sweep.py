@@ -69,7 +69,8 @@ def run(args) -> int:
         return 130
     info = df.attrs["sweep"]
     print(info["summary"])
-    how = f"Dask ({args.scheduler})" if args.scheduler else f"{info['workers']} job{'s' if info['workers'] != 1 else ''}"
+    jobs = f"{info['workers']} job{'s' if info['workers'] != 1 else ''}"
+    how = f"Dask ({args.scheduler})" if args.scheduler else jobs
     print(f"evaluated {info['evaluated']} design(s) in {info['seconds']:.2f} s "
           f"({info['designs_per_s']:.0f} designs/s, {how}); {info['errors']} failed"
           + (f"; {info['skipped']} already written" if info["skipped"] else ""))

@@ -12,6 +12,8 @@ does not set the exit code.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sys
 import time
 from pathlib import Path
@@ -22,7 +24,9 @@ from .common import positive_int
 
 def add_parser(sub) -> None:
     p = sub.add_parser("validate", help="reproduce the survey's case study and compare with SCALE-Sim",
-                       description="Reproduce the survey's case study (Kim et al., Full-Stack Optimization of Transformer Inference: a Survey, arXiv 2302.14017; docs/sources.md) and compare array "
+                       description="Reproduce the survey's case study (Kim et al., Full-Stack Optimization of "
+                                   "Transformer Inference: a Survey, arXiv 2302.14017; docs/sources.md) and compare "
+                                   "array "
                                    "cycles, utilisation and SRAM/DRAM counts with SCALE-Sim (if installed).")
     p.add_argument("--out", metavar="DIR", help="write validation.csv / validation.md (and SCALE-Sim tables) here")
     p.add_argument("--quick", action="store_true",
@@ -66,7 +70,8 @@ def run(args) -> int:
     rows = cs.rows()
     t_case = time.perf_counter() - t0
 
-    comparison = parity = None
+    comparison: Any = None
+    parity: Any = None
     if args.no_scalesim:
         skipped = "skipped (--no-scalesim)"
     elif not scalesim_available():

@@ -176,7 +176,9 @@ def logic_leakage_w_per_m2() -> float:
 
 def comparator(bits: int) -> Cost:
     """``bits``-wide magnitude comparator: energy and area ~ width (Aladdin 45 nm, 32 bits)."""
-    return Cost(anchor("comparator", "int", 32, "energy") / 32 * bits, anchor("comparator", "int", 32, "area") / 32 * bits)
+    per_bit_energy = anchor("comparator", "int", 32, "energy") / 32
+    per_bit_area = anchor("comparator", "int", 32, "area") / 32
+    return Cost(per_bit_energy * bits, per_bit_area * bits)
 
 
 def gate_logic(and_gates: float, or_gates: float, xor_gates: float) -> Cost:

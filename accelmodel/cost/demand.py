@@ -93,8 +93,10 @@ def concat(parts: Sequence[Demand], D: int) -> Demand:
     string columns '')."""
     parts = [p for p in parts if p.rows]
     if not parts:
-        return Demand(np.zeros(0, dtype=np.int64), [], [], [], [], np.zeros(0), np.zeros(0),
-                      *(_zeros(D, 0) for _ in range(7)), actions={})
+        empty = _zeros(D, 0)
+        return Demand(np.zeros(0, dtype=np.int64), [], [], [], [], np.zeros(0), np.zeros(0), work_s=empty,
+                      local_s=empty, dram_s=empty, cpu_memory_s=empty, decompress_s=empty, overhead_s=empty,
+                      cpu_power_w=empty, actions={})
 
     def cat(name: str) -> np.ndarray:
         return np.concatenate([np.broadcast_to(getattr(p, name), (D, p.rows)) for p in parts], axis=1)
@@ -248,7 +250,8 @@ def lower_offloaded(ops: Sequence[Op], index: Sequence[int], db: DesignBatch) ->
             kind=[op.kind if suffix == "" else OpKind.QUANTIZE.value for op in ops], unit=["cpu"] * U,
             work_bound=[Bound.CPU.value] * U, macs=np.zeros(U),
             flops=np.array([float(op.flops) if suffix == "" else 0.0 for op in ops]),
-            work_s=cpu_s, local_s=_zeros(D, U), dram_s=_zeros(D, U), cpu_memory_s=moved / _per_design(db.host_bytes_per_s),
+            work_s=cpu_s, local_s=_zeros(D, U), dram_s=_zeros(D, U),
+            cpu_memory_s=moved / _per_design(db.host_bytes_per_s),
             decompress_s=_zeros(D, U), overhead_s=overhead,
             cpu_power_w=np.broadcast_to(_per_design(db.host_power_w), (D, U)),
             actions={("dram", "byte"): moved},

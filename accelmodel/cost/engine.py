@@ -51,7 +51,8 @@ def matmul_maps(ops: Sequence[Op], hws: Sequence[Accelerator]) -> tuple[dict[str
     """Tiling fields of every matmul of ``ops`` (in order) on every design, as
     (D, U_mm) arrays, and per design the first op's reason why nothing fits."""
     D = len(hws)
-    per_op, errors = [], [None] * D
+    per_op: list[dict[str, np.ndarray]] = []
+    errors: list[str | None] = [None] * D
     keys = design_keys(hws)
     for op in ops:
         if not op.is_matmul:

@@ -244,5 +244,6 @@ class NonlinearAssignment(Frozen):
         for slot, allowed in _SLOT_KINDS.items():
             kind = getattr(self, slot).kind
             if kind not in allowed:
-                raise ValueError(f"{slot}: a {kind!r} unit cannot run {slot} ops (allowed: {', '.join(sorted(allowed))})")
+                allowed_kinds = ", ".join(sorted(allowed))
+                raise ValueError(f"{slot}: a {kind!r} unit cannot run {slot} ops (allowed: {allowed_kinds})")
         return self

@@ -128,7 +128,8 @@ class HostCpu(Frozen):
 
 
 class EnergyTable(Frozen):
-    """Energy per action. Defaults: Horowitz ISSCC 2014, 45 nm ([Horowitz2014]; sources per field in docs/sources.md)."""
+    """Energy per action. Defaults: Horowitz ISSCC 2014, 45 nm ([Horowitz2014]; sources per field in
+    docs/sources.md)."""
 
     source: str = "Horowitz, ISSCC 2014, 45 nm"
     """Where the numbers come from."""

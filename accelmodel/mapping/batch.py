@@ -141,7 +141,8 @@ def _map_many(m: int, k: int, n: int, weight_operand: bool, hws: Sequence[Accele
         out["local_cycles"][idx] = lc_b[inv]
         out["dram_cycles"][idx] = dc_b[inv]
         out["prologue_cycles"][idx] = pro_b[inv]
-        out["mt"][idx], out["kt"][idx], out["nt"][idx] = tab["mt"][best][inv], tab["kt"][best][inv], tab["nt"][best][inv]
+        for f in ("mt", "kt", "nt"):
+            out[f][idx] = tab[f][best][inv]
         out["order"][idx] = np.asarray(LOOP_ORDERS, dtype=object)[tab["order"][best]][inv]
         for j in np.flatnonzero(~ok[inv]):
             errors[idx[j]] = str(no_fit_error(m, k, n, hws[idx[j]], weight_operand))

@@ -85,7 +85,7 @@ def _tile_candidates(dim: int, gran: int) -> np.ndarray:
     else:
         units = -(-dim // gran)
         splits = range(1, units + 1) if units <= _EVERY_SPLIT_UP_TO else _SPLIT_LIST
-        sizes = {min(dim, -(-(-(-dim // s)) // gran) * gran) for s in splits}
+        sizes = {min(dim, ceil_div(ceil_div(dim, s), gran) * gran) for s in splits}
         sizes.add(gran)
         t = np.array(sorted(sizes))
     t.flags.writeable = False

@@ -59,7 +59,8 @@ def max_abs_error(approx, exact) -> float:
 
 def error_metrics(approx, exact) -> dict[str, float]:
     """{"mae", "rel_error", "max_abs_error"}."""
-    return {"mae": mae(approx, exact), "rel_error": rel_error(approx, exact), "max_abs_error": max_abs_error(approx, exact)}
+    return {"mae": mae(approx, exact), "rel_error": rel_error(approx, exact),
+            "max_abs_error": max_abs_error(approx, exact)}
 
 
 def reference(function: str, x, dtype=np.float64) -> np.ndarray:

@@ -46,7 +46,8 @@ Samples = Union[np.ndarray, str, Path, None]
 
 
 def generate_calibration_set(seed: int = CALIBRATION_SEED, rows: int = 2048, cols: int = 128,
-                             activations: int = 65536, norm_rows: int = 64, norm_dim: int = 768) -> dict[str, np.ndarray]:
+                             activations: int = 65536, norm_rows: int = 64,
+                             norm_dim: int = 768) -> dict[str, np.ndarray]:
     """Build the calibration set (module docstring). Same arguments, same arrays."""
     rng = np.random.default_rng(seed)
     # attention logits
@@ -79,7 +80,7 @@ def write_calibration_set(path: Union[str, Path, None] = None, seed: int = CALIB
     ``data/calibration.npz``) as a compressed npz; returns the path."""
     p = Path(path) if path is not None else data_dir() / CALIBRATION_FILE
     arrays = generate_calibration_set(seed, **sizes)
-    np.savez_compressed(p, seed=np.int64(seed), **arrays)
+    np.savez_compressed(p, seed=np.int64(seed), **arrays)  # type: ignore[arg-type]
     return p
 
 
@@ -192,7 +193,8 @@ def _batch_mae(x: np.ndarray, ref: np.ndarray, function: str, entries: int, lo: 
     tables = ACTIVATIONS[function](grid)
     if entry_bits is not None:
         tables = np.stack([quantize_table(t, entry_bits) for t in tables])
-    y = lut_eval(x[None, :], tables, lo_ok[:, None], hi_ok[:, None], interpolation, below=0.0, above="identity")
+    y = lut_eval(x[None, :], tables, lo_ok[:, None], hi_ok[:, None], interpolation,  # type: ignore[arg-type]
+                 below=0.0, above="identity")
     err = np.mean(np.abs(y - ref[None, :]), axis=1)
     return np.where(ok, err, np.inf)
 

@@ -186,7 +186,8 @@ def uniform_plan(total_bits: int = 16, fraction_bits: int = 9, nodes: Optional[S
     return PrecisionPlan(name=f"uniform<{total_bits},{fraction_bits}>", formats={n: fmt for n in names}, default=fmt)
 
 
-def apply_plan(values_by_node: Mapping[str, np.ndarray], plan: PrecisionPlan, strict: bool = False) -> dict[str, np.ndarray]:
+def apply_plan(values_by_node: Mapping[str, np.ndarray], plan: PrecisionPlan,
+               strict: bool = False) -> dict[str, np.ndarray]:
     """Quantise each node's values to the plan's format. Nodes the plan has no format
     for pass through as float64, or raise SpecError if ``strict``."""
     out = {}

@@ -64,7 +64,8 @@ def lut_eval(x, values, x_min, x_max, interpolation: Interpolation = "linear",
     step = (hi - lo) / (entries - 1)
     t = np.clip((x - lo) / step, 0.0, entries - 1.0)
     take = (lambda idx: values[idx]) if values.ndim == 1 else \
-        (lambda idx: np.take_along_axis(values, np.broadcast_to(idx, np.broadcast_shapes(idx.shape, values.shape[:-1] + (1,))), axis=-1))
+        (lambda idx: np.take_along_axis(
+            values, np.broadcast_to(idx, np.broadcast_shapes(idx.shape, values.shape[:-1] + (1,))), axis=-1))
     if interpolation == "linear":
         i0 = np.minimum(np.floor(t), entries - 2).astype(np.intp)
         frac = t - i0

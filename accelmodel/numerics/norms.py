@@ -10,7 +10,8 @@ the input is quantised to ``input_bits`` (22 in I-BERT) with a power-of-two
 scale just covering max|x| (a calibrated activation quantiser); then in
 integers ``y = x - round(mean)``; ``var = sum(floor(y / 2^shift)^2)`` with the
 smallest ``shift`` that keeps var below 2^(bits-1) (searched upward from
-the float estimate; I-BERT grows its shift the same way on overflow); ``std = isqrt(var) * 2^shift`` by Newton iteration on
+the float estimate; I-BERT grows its shift the same way on overflow);
+``std = isqrt(var) * 2^shift`` by Newton iteration on
 integers (:func:`i_sqrt`, I-BERT Algorithm 4); ``factor = floor(2^(bits-1) /
 std)``; ``out = floor(y * factor / 2)`` at scale ``sqrt(d) / 2^(bits-2)``.
 RMSNorm is the same without the mean. eps is not modelled in the integer

@@ -99,7 +99,8 @@ def cordic_schedule(iterations: int) -> np.ndarray:
     """Shift indices of the first ``iterations`` hyperbolic micro-rotations (4, 13, 40, ... repeat)."""
     if iterations < 1:
         raise SpecError(f"CORDIC: iterations must be >= 1 (got {iterations})")
-    out, i, repeat = [], 1, 4
+    out: list[int] = []
+    i, repeat = 1, 4
     while len(out) < iterations:
         out.append(i)
         if i == repeat and len(out) < iterations:

@@ -47,7 +47,7 @@ def _cpu_roofs(df: pd.DataFrame, hw) -> list[tuple[str, float, float]]:
 
 
 def _frac(v: float, lo: float, hi: float) -> float:
-    return (np.log10(v) - np.log10(lo)) / (np.log10(hi) - np.log10(lo))
+    return float((np.log10(v) - np.log10(lo)) / (np.log10(hi) - np.log10(lo)))
 
 
 def _draw_ops(ax, df, x, perf, placed, finite, x_edge, tag: str) -> None:
@@ -91,19 +91,19 @@ def _label_spots(ax, df, x_all, perf, placed, share, min_share: float = 0.02) ->
     # labels sit above their spot (below it near the top), stacked apart, in the empty space between roofs
     items = sorted(spots.items(), key=lambda kv: kv[1][1])
     fy = [_frac(v[1], y0, y1) for _, v in items]
-    up = [i for i, f in enumerate(fy) if f < 0.75]
-    down = [i for i, f in enumerate(fy) if f >= 0.75][::-1]
-    ty = {}
-    for i in up:
-        ty[i] = max(fy[i] + 0.16, (max(ty.values()) + 0.075) if ty else 0.0)
+    up: list[int] = [i for i, f in enumerate(fy) if f < 0.75]
+    down: list[int] = [i for i, f in enumerate(fy) if f >= 0.75][::-1]
+    ty: dict[int, float] = {}
+    for u in up:
+        ty[u] = max(fy[u] + 0.16, (max(ty.values()) + 0.075) if ty else 0.0)
     last = None
-    for i in down:
-        ty[i] = min(fy[i] - 0.14, last - 0.075) if last is not None else fy[i] - 0.14
-        last = ty[i]
-    for i, ((kind, _, _), (xv, yv, sh)) in enumerate(items):
+    for d in down:
+        ty[d] = min(fy[d] - 0.14, last - 0.075) if last is not None else fy[d] - 0.14
+        last = ty[d]
+    for k, ((kind, _, _), (xv, yv, sh)) in enumerate(items):
         fx = _frac(xv, x0, x1)
         right = fx < 0.6
-        ax.annotate(f"{kind} {_fmt(100 * sh, 2)}%", (xv, yv), xytext=(fx + (0.06 if right else -0.06), ty[i]),
+        ax.annotate(f"{kind} {_fmt(100 * sh, 2)}%", (xv, yv), xytext=(fx + (0.06 if right else -0.06), ty[k]),
                     textcoords="axes fraction", ha="left" if right else "right", va="center", fontsize="small",
                     color=kind_color(kind), fontweight="bold", zorder=6,
                     arrowprops={"arrowstyle": "-", "color": "0.45", "lw": 0.6, "shrinkA": 1, "shrinkB": 3})
@@ -158,7 +158,8 @@ def _dram_panel(ax, report, peak: float, ylim: tuple[float, float]) -> list[tupl
         _ceiling(ax, xline, np.minimum(top, cpu_bw * xline), "cpu_memory", lw=1.2, gid="ceiling|cpu_memory")
         legend.append((Line2D([], [], color=resource_color("cpu_memory"), lw=1.2),
                        f"host CPU memory {_fmt_si(cpu_bw, 'B/s')} ({_fmt(hw.host.clock_ghz)} GHz CPU)"))
-        for (fn, rate, cycles), ls in zip(roofs, _CPU_DASHES * len(roofs)):
+        dashes: list = list(_CPU_DASHES) * len(roofs)
+        for (fn, rate, cycles), ls in zip(roofs, dashes):
             flat = np.geomspace(rate / cpu_bw, hi, 64)  # from its ridge on the CPU-memory slope
             _ceiling(ax, flat, np.full_like(flat, rate), "cpu", ls=ls, lw=1.1, gid=f"ceiling|cpu|{fn}")
             legend.append((Line2D([], [], color=resource_color("cpu"), lw=1.1, ls=ls),

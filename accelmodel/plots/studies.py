@@ -68,13 +68,13 @@ def sparsity_curves(df: pd.DataFrame, *, quality: str | None = None, quality_lab
         ax1.set_title("Speedup and quality" if quality else "Speedup", loc="left", fontsize="medium")
         ax2.set_title("Energy", loc="left", fontsize="medium")
         if axq is not None:
-            axq.set_ylabel(quality_label or column_label(quality))
+            axq.set_ylabel(quality_label or column_label(str(quality)))
             axq.grid(False)
         header = Line2D([], [], linestyle="none", marker="")
         hs, ls = [header, *handles], ["pattern", *patterns]
         if axq is not None:
             hs += [header, Line2D([], [], color="0.3"), Line2D([], [], color="0.3", ls="--", marker="o", mfc="white")]
-            ls += ["line", "speedup (left axis)", f"{quality_label or column_label(quality)} (right axis)"]
+            ls += ["line", "speedup (left axis)", f"{quality_label or column_label(str(quality))} (right axis)"]
         leg = fig.legend(hs, ls, loc="outside right upper", handlelength=1.8)
         for t in leg.get_texts():
             if t.get_text() in ("pattern", "line"):

@@ -102,7 +102,8 @@ def rc_params() -> dict[str, Any]:
 def style(**overrides) -> Iterator[None]:
     """Context manager applying the current style (plus ``overrides``) to the
     rcParams for the duration of a ``with`` block; global settings are restored after."""
-    with mpl.rc_context({**rc_params(), **overrides}):
+    params: dict = {**rc_params(), **overrides}
+    with mpl.rc_context(params):
         yield
 
 

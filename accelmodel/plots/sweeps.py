@@ -43,6 +43,7 @@ def heatmap(df: pd.DataFrame, x: str, y: str, value: str, *, agg: str | None = N
         fig = make_figure(*size)
         ax = fig.add_subplot()
         fin = shown[np.isfinite(shown)]
+        norm: Normalize
         if log and fin.size and (fin > 0).all():
             norm = LogNorm(vmin=fin.min(), vmax=fin.max())
         else:
@@ -106,7 +107,8 @@ def sweep_lines(df: pd.DataFrame, x: str, y: str | Sequence[str], *, hue: str | 
             for i, (val, g) in enumerate(groups):
                 g = g.sort_values(x)
                 c = series_color(i)
-                hue_label = None if hue is None else f"{_fmt(val) if isinstance(val, (int, float, np.number)) else val}"
+                shown = _fmt(float(val)) if isinstance(val, (int, float, np.number)) else str(val)
+                hue_label = None if hue is None else shown
                 (ln,) = ax.plot(g[x].to_numpy(float) / fx, g[col].to_numpy(float) / fy, marker=SERIES_MARKERS[
                     i % len(SERIES_MARKERS)], color=c, label=hue_label)
                 ln.set_gid(f"{col}|{hue_label}")
@@ -196,7 +198,7 @@ def pareto(df: pd.DataFrame, x: str, y: str, *, minimize: bool | Sequence[bool] 
             else:
                 for k, val in enumerate(pd.unique(h)):
                     sel = rest & (h == val).to_numpy()
-                    shown = _fmt(val) if isinstance(val, (int, float, np.number)) else val
+                    shown = _fmt(float(val)) if isinstance(val, (int, float, np.number)) else val
                     if sel.any():
                         sc = ax.scatter(xv[sel], yv[sel], s=14, alpha=0.75, linewidths=0, zorder=2,
                                         color=series_color(k),

@@ -32,19 +32,6 @@ from .plan import (DesignBuilder, PointCodec, Sampled, Screened, SweepPlan, chec
                    screen, workload_ops)
 from .keys import code_fingerprint, file_digest, point_id, resume_key
 from .load import load_sweep, make_spec, sweep_from_dict
-from .pareto import pareto_front, pareto_mask
-from .plan import (
-    DesignBuilder,
-    PointCodec,
-    Sampled,
-    Screened,
-    SweepPlan,
-    check_spec,
-    plan_sweep,
-    sample_points,
-    screen,
-    workload_ops,
-)
 from .spec import Axis, Constraint, Sampling, SweepSpec, WorkloadPoint, design_metric, nonlinear_area_mm2
 
 

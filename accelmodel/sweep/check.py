@@ -77,7 +77,7 @@ def count_points(spec: SweepSpec) -> int:
     sizes = []
     for ax in spec.axes:
         if not ax.is_range:
-            sizes.append(len(ax.values))
+            sizes.append(len(ax.value_list))
         elif ax.num is None:
             ax.grid_choices()  # the one-line error for a range without grid points
         else:
@@ -111,7 +111,7 @@ def check_spec(spec: SweepSpec) -> None:
                 if f not in WORKLOAD_FIELDS:
                     raise SpecError(f"axis {ax.name}: unknown workload field {brief(f)} "
                                     f"(fields: {', '.join(WORKLOAD_FIELDS)})")
-        choices = ax.grid_choices() if not ax.is_range else [ax._range_value(ax.min), ax._range_value(ax.max)]
+        choices = ax.grid_choices() if not ax.is_range else [ax._range_value(b) for b in ax.bounds]
         for ch in choices:
             comps = ax.components(ch)
             hw_up = {p: v for p, v in zip(ax.paths, comps) if not _is_workload_path(p)}
@@ -124,7 +124,7 @@ def check_spec(spec: SweepSpec) -> None:
                     wl_up.update(v)
                 elif p.startswith(WORKLOAD_PREFIX + "."):
                     wl_up[p[len(WORKLOAD_PREFIX) + 1:]] = v
-            what = ax.labels[ch] if ax.labelled else (comps[0] if len(comps) == 1 else list(comps))
+            what = ax.labels[ch] if ax.labels is not None else (comps[0] if len(comps) == 1 else list(comps))
             if hw_up:
                 try:
                     with_updates(base, hw_up)

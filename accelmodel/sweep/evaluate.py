@@ -119,7 +119,7 @@ def evaluate_designs(hws: Sequence[Accelerator], workloads: WorkloadPoint | Sequ
         else:
             _batched(wl, hws, np.asarray(idx), res, accuracy)
     ok = np.flatnonzero(res.error == "")
-    for i in ok:
+    for i in ok.tolist():
         hw = hws[i]
         res.cols["area_mm2"][i] = np.nan if hw.area_mm2 is None else hw.area_mm2
         res.cols["nonlinear_area_mm2"][i] = nonlinear_area_mm2(hw)
@@ -156,7 +156,7 @@ def _batched(wl: WorkloadPoint, hws: Sequence[Accelerator], where: np.ndarray, r
         stats = RowStats(mult=np.asarray(uniq.mult, dtype=float)[d.op_index], kind=kind_codes(d.kind),
                          macs=d.macs, useful_macs=np.broadcast_to(d.macs, c.latency_s.shape), flops=d.flops,
                          latency_s=c.latency_s, bound=c.bound, energy=c.energy, energy_j=c.energy_j,
-                         dram_bytes=d.columns["dram_bytes"] if "dram_bytes" in d.columns else d.actions[("dram", "byte")])
+                         dram_bytes=d.actions[("dram", "byte")])
         res.put_totals(sel, totals(stats, pc.batch.pes, pc.batch.clock_hz, tokens))
         for j, e in zip(sel, pc.errors):
             if e is not None:

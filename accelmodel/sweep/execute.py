@@ -71,7 +71,7 @@ def axis_dtypes(spec: SweepSpec) -> dict[str, str]:
             if ax.is_range:
                 out[p] = "int64" if ax.integer else "float64"
                 continue
-            vals = [ax.components(i)[j] for i in range(len(ax.values))]
+            vals = [ax.components(i)[j] for i in range(len(ax.value_list))]
             present = [v for v in vals if v is not None]
             if present and all(isinstance(v, bool) for v in present):
                 out[p] = "bool" if len(present) == len(vals) else "object"

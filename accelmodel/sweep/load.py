@@ -7,7 +7,7 @@ are relative to the file; bare names stay names (bundled configs and presets).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from pydantic import ValidationError
 
@@ -87,8 +87,8 @@ def sweep_from_dict(data: dict, where: str = "sweep spec", root: Path | None = N
     return spec
 
 
-def make_spec(base: Accelerator | str, workload: WorkloadPoint | dict | str | None, axes: dict | list,
-              sampling: Sampling | dict | str = "grid", constraints: list | tuple = (),
+def make_spec(base: Accelerator | str, workload: WorkloadPoint | dict | str | None, axes: dict | Sequence,
+              sampling: Sampling | dict | str = "grid", constraints: Sequence = (),
               name: str = "sweep") -> SweepSpec:
     """A :class:`SweepSpec` from Python values (axes as ``{path: values}`` or a list of :class:`Axis`)."""
     wl: Any = workload if workload is not None else WorkloadPoint()

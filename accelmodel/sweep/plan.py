@@ -120,7 +120,9 @@ class PointCodec:
     @staticmethod
     def _make(ax, choice) -> tuple[list, list, list]:
         """(hardware updates, workload updates, id fragments) of one axis choice."""
-        hw, wl, frags = [], [], []
+        hw: list = []
+        wl: list = []
+        frags: list = []
         for p, v in zip(ax.paths, ax.components(choice)):
             if p == WORKLOAD_PREFIX:
                 wl.extend(v.items())
@@ -303,7 +305,7 @@ def _sample(spec: SweepSpec) -> list[tuple]:
     if smp.method == "grid":
         return list(itertools.product(*(ax.grid_choices() for ax in spec.axes)))
     rng = np.random.default_rng(smp.seed)
-    n = smp.n
+    n = int(smp.n or 0)
     cols = []
     for ax in spec.axes:
         if smp.method == "random":

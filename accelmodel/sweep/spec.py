@@ -158,19 +158,34 @@ class Axis(Frozen):
     def labelled(self) -> bool:
         return self.labels is not None
 
+    @property
+    def value_list(self) -> tuple:
+        """The explicit values (an axis that is not a range)."""
+        if self.values is None:
+            raise SpecError(f"axis {self.name}: a range axis has no explicit values")
+        return self.values
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """(min, max) of a range axis."""
+        if self.min is None or self.max is None:
+            raise SpecError(f"axis {self.name}: an axis of explicit values has no range")
+        return self.min, self.max
+
     def grid_choices(self) -> list:
         """Choices of a grid: value indices, or range values (``num`` of them)."""
         if not self.is_range:
-            return list(range(len(self.values)))
+            return list(range(len(self.value_list)))
         if self.num is None:
             raise SpecError(f"axis {self.name}: grid sampling needs 'num' (grid points) for a range, "
                             f"or explicit values")
+        lo, hi = self.bounds
         if self.num == 1:
-            pts = np.array([self.min])
+            pts = np.array([lo])
         elif self.log:
-            pts = np.geomspace(self.min, self.max, self.num)
+            pts = np.geomspace(lo, hi, self.num)
         else:
-            pts = np.linspace(self.min, self.max, self.num)
+            pts = np.linspace(lo, hi, self.num)
         out = [self._range_value(float(x)) for x in pts]
         return list(dict.fromkeys(out))  # integer rounding may merge points
 
@@ -182,26 +197,28 @@ class Axis(Frozen):
     def sample_choices(self, u: np.ndarray) -> list:
         """Choices for uniform numbers ``u`` in [0, 1)."""
         if not self.is_range:
-            idx = np.minimum((u * len(self.values)).astype(int), len(self.values) - 1)
+            n = len(self.value_list)
+            idx = np.minimum((u * n).astype(int), n - 1)
             return [int(i) for i in idx]
+        a, b = self.bounds
         if self.log:
-            lo, hi = math.log(self.min), math.log(self.max)
+            lo, hi = math.log(a), math.log(b)
             xs = np.exp(lo + u * (hi - lo))
         else:
-            xs = self.min + u * (self.max - self.min)
-        xs = np.clip(xs, self.min, self.max)
+            xs = a + u * (b - a)
+        xs = np.clip(xs, a, b)
         return [self._range_value(float(x)) for x in xs]
 
     def components(self, choice) -> tuple:
         """The value of each path for a choice (an index for explicit values, the value for a range)."""
         if self.is_range:
             return (choice,)
-        v = self.values[choice]
+        v = self.value_list[choice]
         return tuple(v) if len(self.paths) > 1 else (v,)
 
     def column_values(self, choice) -> tuple:
         """What the result columns hold for a choice: the label, or the value per path."""
-        if self.labelled:
+        if self.labels is not None:
             return (self.labels[choice],)
         return self.components(choice)
 

@@ -61,7 +61,8 @@ class ResultStore:
         if not p.exists() and not p.parent.is_dir():
             raise SweepError(f"--out {p}: parent directory {p.parent} does not exist; create it first")
         self.key = resume_key(spec)
-        self.meta: dict[str, Any] = {"format": FORMAT_VERSION, "key": self.key, "columns": list(spec.columns), "name": spec.name,
+        self.meta: dict[str, Any] = {"format": FORMAT_VERSION, "key": self.key, "columns": list(spec.columns),
+                                     "name": spec.name,
                      "spec": spec.model_dump(mode="json"), "parts": {}}
         parts = sorted(p.glob("part-*.parquet")) if p.is_dir() else []
         old = self._read_meta()

@@ -22,7 +22,8 @@ and ``docs/scalesim_conventions.md``):
   tile; SCALE-Sim never tiles (it streams all M rows and writes partial sums
   out). accelmodel cuts M when the accumulator cannot hold an M x Nt block of
   32-bit sums, or when a shorter first-tile load (prologue) outweighs the
-  refills in its time ranking (``am_m_split_forced`` tells which). Those GEMMs are marked ``same_model = False``: the difference is real
+  refills in its time ranking (``am_m_split_forced`` tells which). Those GEMMs are marked
+  ``same_model = False``: the difference is real
   and reported, not tuned away.
 * SRAM/DRAM counts in words (1 byte here: INT8 operands, as SCALE-Sim's fixed
   1-byte word), see :func:`accelmodel_counts` for how accelmodel's byte counts
@@ -45,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from ..gemm import gemm_result
-from ..hardware.spec import Accelerator
+from ..hardware.spec import Accelerator, ArraySpec
 from ..mapping.systolic import array_cycles
 from ..mapping.tiling import tile_matmul
 
@@ -137,7 +138,7 @@ def matched_hw(rows: int, cols: int, dataflow: str, ifmap_kib: float = SRAM_KIB[
     no L2, so that accelmodel's DRAM traffic is the traffic behind the SRAMs, as
     SCALE-Sim's is."""
     return Accelerator(name=f"scalesim-matched {rows}x{cols} {dataflow}",
-                       array={"rows": rows, "cols": cols, "dataflow": dataflow},
+                       array=ArraySpec.model_validate({"rows": rows, "cols": cols, "dataflow": dataflow}),
                        scratchpad_kib=ifmap_kib + filter_kib, accumulator_kib=ofmap_kib, l2=None,
                        tiling="search", double_buffered=True)
 
@@ -272,7 +273,7 @@ def run_comparison(quick: bool = False, jobs: int = 1, max_lines: int | None = N
             results[i] = _scalesim_side(r)
             if progress:
                 progress(i + 1, len(runs), r)
-    df = pd.DataFrame([{**row, **res} for row, res in zip(rows, results)])
+    df = pd.DataFrame([{**row, **(res or {})} for row, res in zip(rows, results)])
     return add_derived(df)
 
 

@@ -69,7 +69,8 @@ class TransformerConfig(Frozen):
     @model_validator(mode="after")
     def _check(self) -> "TransformerConfig":
         if self.head_dim is None and self.d_model % self.n_heads:
-            raise ValueError(f"n_heads: d_model {self.d_model} is not divisible by n_heads {self.n_heads}; give head_dim")
+            raise ValueError(f"n_heads: d_model {self.d_model} is not divisible by n_heads {self.n_heads}; "
+                             "give head_dim")
         if self.n_heads % self.kv_heads:
             raise ValueError(f"n_kv_heads: n_heads {self.n_heads} is not a multiple of n_kv_heads {self.kv_heads}")
         return self
@@ -172,6 +173,8 @@ def load_workload(name_or_path: str | Path) -> TransformerConfig:
     is_name = "/" not in s and not s.endswith((".yaml", ".yml", ".json"))
     if not is_name and Path(s).is_file():
         return load_config_file(s)
+    if not is_name and Path(s).is_dir():
+        raise SpecError(f"workload: {brief(s)} is a directory, not a workload file")
     found = bundled_file(s, "workloads") or bundled_file(s, "workloads/hf_configs", (".json",))
     if found is not None:
         return load_config_file(found)

@@ -55,7 +55,8 @@ class Op:
     kind: str
     """Report kind: matmul, softmax, layernorm, rmsnorm, activation, residual, elementwise, rope, embedding."""
     function: str = ""
-    """Function a nonlinear unit computes: softmax, gelu, gelu_tanh, silu, relu, layernorm, rmsnorm, add, mul, scale_mask, rope, gather."""
+    """Function a nonlinear unit computes: softmax, gelu, gelu_tanh, silu, relu, layernorm, rmsnorm, add, mul,
+    scale_mask, rope, gather."""
     m: int = 0
     """Matmul rows of X and Y (per instance)."""
     k: int = 0
@@ -398,7 +399,7 @@ def _op_sequence(cfg: TransformerConfig, phase: str, batch: int, seq_len: int, k
     return OpSequence(tuple(s for s in segments if s.ops))
 
 
-def op_sequence(cfg: TransformerConfig, phase: Phase = "prefill", batch: int = 1, seq_len: int = 512,
+def op_sequence(cfg: TransformerConfig, phase: str = "prefill", batch: int = 1, seq_len: int = 512,
                 kv_len: int = 0, kv_heads_kept: Sequence[int] | None = None) -> OpSequence:
     """The ops of one forward pass (what :func:`build_graph` has, in the same
     order) as segments of repeated layers: the costly work is done once per

@@ -146,7 +146,7 @@ class Vector(Frozen):
 
     @property
     def all_lengths(self) -> tuple[int, ...]:
-        return (self.length,) if self.length is not None else tuple(self.lengths)
+        return (self.length,) if self.length is not None else tuple(self.lengths or ())
 
 
 class Head(Frozen):
@@ -499,13 +499,14 @@ def _mixed_rows(s: np.ndarray, fine_pruned: np.ndarray, lengths: tuple[int, ...]
 
 
 def _vector(s: np.ndarray, p: Vector, ratio: float) -> np.ndarray:
-    direction = p.direction
-    fine = None
+    direction: str = p.direction
     lengths = p.all_lengths
-    if direction == "auto" or len(lengths) > 1:
-        fine = _unstructured(s, ratio)
-        if direction == "auto":
-            direction = pick_direction(fine)
+    if direction != "auto" and len(lengths) == 1:
+        L = lengths[0]
+        return _block(s, 1, L, ratio) if direction == "row" else _block(s, L, 1, ratio)
+    fine = _unstructured(s, ratio)
+    if direction == "auto":
+        direction = pick_direction(fine)
     if len(lengths) == 1:
         L = lengths[0]
         return _block(s, 1, L, ratio) if direction == "row" else _block(s, L, 1, ratio)
