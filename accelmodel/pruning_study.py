@@ -5,7 +5,7 @@ ratio) and returns one DataFrame row each: whole-model and FFN-only speedup and
 energy saving over the unpruned model on the same hardware, DRAM and weight
 bytes, the dominant bound before and after, and the published quality of that
 (method, ratio) from ``data/pruning_quality.csv`` ([YooLee-pruning] in docs/references.md) where
-the table has it. :func:`pareto_front` marks the (cost, quality) Pareto front.
+the table has it. :func:`quality_front` marks the (cost, quality) Pareto front.
 
 Patterns (:data:`PATTERNS`; each a function (ratio, model, hw) -> PruningPlan,
 applied to every weight matrix of every layer):
@@ -223,7 +223,7 @@ def pattern_ratio_study(hw: Accelerator, model: TransformerConfig | str,
 # ---------------------------------------------------------------------------
 # Pareto front and bottleneck shift
 # ---------------------------------------------------------------------------
-def pareto_front(df: pd.DataFrame, cost: str = "sparse_latency_s", quality: str = "bert_squad_f1",
+def quality_front(df: pd.DataFrame, cost: str = "sparse_latency_s", quality: str = "bert_squad_f1",
                  higher_quality_is_better: bool | None = None) -> np.ndarray:
     """Boolean array: rows of ``df`` on the Pareto front of (lower ``cost``,
     better ``quality``). ``higher_quality_is_better`` defaults to False for

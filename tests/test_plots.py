@@ -343,34 +343,34 @@ def _brute_front(v):
 
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("ncols", [2, 3])
-def test_pareto_mask_matches_brute_force(seed, ncols):
+def test_front_mask_matches_brute_force(seed, ncols):
     rng = np.random.default_rng(seed)
     v = rng.integers(0, 8, size=(60, ncols)).astype(float)  # many ties
     v[rng.integers(0, 60, 3), 0] = np.nan
     df = pd.DataFrame(v, columns=[f"c{i}" for i in range(ncols)])
-    np.testing.assert_array_equal(plots.pareto_mask(df, list(df.columns)), _brute_front(v))
+    np.testing.assert_array_equal(plots.front_mask(df, list(df.columns)), _brute_front(v))
     flags = [True, False, True][:ncols]
-    np.testing.assert_array_equal(plots.pareto_mask(df, list(df.columns), minimize=flags),
+    np.testing.assert_array_equal(plots.front_mask(df, list(df.columns), minimize=flags),
                                   _brute_front(v * np.where(flags, 1, -1)))
 
 
-def test_pareto_mask_agrees_with_the_sweeps():
+def test_front_mask_agrees_with_the_sweeps():
     # plots may not import the sweep package, so it has its own front; the two must agree
-    from accelmodel.sweep import pareto_mask as sweep_mask
+    from accelmodel.sweep import nondominated as sweep_mask
 
     rng = np.random.default_rng(7)
     v = rng.integers(0, 10, size=(300, 2)).astype(float)
     df = pd.DataFrame(v, columns=["a", "b"])
-    np.testing.assert_array_equal(plots.pareto_mask(df, ["a", "b"]), sweep_mask(v))
-    np.testing.assert_array_equal(plots.pareto_mask(df, ["a", "b"], minimize=(True, False)),
+    np.testing.assert_array_equal(plots.front_mask(df, ["a", "b"]), sweep_mask(v))
+    np.testing.assert_array_equal(plots.front_mask(df, ["a", "b"], minimize=(True, False)),
                                   sweep_mask(v * [1, -1]))
 
 
 def test_pareto_mask_hand_case():
     df = pd.DataFrame({"lat": [1, 2, 3, 2, 1, 4], "en": [5, 3, 1, 3, 6, 1]})
     # (1,5) front; (2,3) twice, both front; (3,1) front; (1,6) dominated by (1,5); (4,1) by (3,1)
-    assert plots.pareto_mask(df, ["lat", "en"]).tolist() == [True, True, True, True, False, False]
-    assert plots.pareto_mask(df, ["lat", "en"], minimize=(True, False)).tolist() == [
+    assert plots.front_mask(df, ["lat", "en"]).tolist() == [True, True, True, True, False, False]
+    assert plots.front_mask(df, ["lat", "en"], minimize=(True, False)).tolist() == [
         False, False, False, False, True, False]
 
 
@@ -378,7 +378,7 @@ def test_pareto_plot_front_equals_mask():
     rng = np.random.default_rng(1)
     df = pd.DataFrame({"latency_s": rng.lognormal(-3, 0.5, 200), "energy_j": rng.lognormal(-1, 0.5, 200),
                        "name": [f"d{i}" for i in range(200)]})
-    mask = plots.pareto_mask(df, ["latency_s", "energy_j"])
+    mask = plots.front_mask(df, ["latency_s", "energy_j"])
     fig = plots.pareto(df, "latency_s", "energy_j", label="name")
     ax = fig.axes[0]
     colls = {c.get_gid(): c for c in ax.collections if isinstance(c, PathCollection)}

@@ -338,7 +338,7 @@ def test_cli_json_sparsity(capsys):
 def test_pareto_front_hand_case():
     import pandas as pd
 
-    from accelmodel.pruning_study import pareto_front
+    from accelmodel.pruning_study import quality_front as pareto_front
 
     df = pd.DataFrame({"lat": [1.0, 2.0, 2.0, 3.0, 1.5, 4.0, 1.0],
                        "f1": [80.0, 85.0, 84.0, 85.0, np.nan, 90.0, 80.0],

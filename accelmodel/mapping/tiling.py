@@ -99,7 +99,7 @@ def x_array_read_bytes(m: int, k: int, n: int, hw: Accelerator) -> float:
 
 
 @dataclass(frozen=True, slots=True)
-class Mapping:
+class TileMapping:
     """The chosen tiling of one matmul instance and the counts it implies."""
 
     mt: int
@@ -370,11 +370,11 @@ def choose(table: dict[str, np.ndarray], hw: Accelerator) -> int:
     return int(pick(time, energy, table["mt"] * table["kt"] * table["nt"]))
 
 
-def tile_matmul(m: int, k: int, n: int, hw: Accelerator, weight_operand: bool = True) -> Mapping:
+def tile_matmul(m: int, k: int, n: int, hw: Accelerator, weight_operand: bool = True) -> TileMapping:
     """Best tiling of one Y[M,N] = X[M,K] . W[K,N] instance on ``hw``."""
     t = candidate_table(m, k, n, hw, weight_operand)
     i = choose(t, hw)
-    return Mapping(
+    return TileMapping(
         mt=int(t["mt"][i]), kt=int(t["kt"][i]), nt=int(t["nt"][i]), order=LOOP_ORDERS[int(t["order"][i])],
         compute_cycles=float(t["compute"][i]), local_bytes=float(t["local"][i]), dram_bytes=float(t["dram"][i]),
         l2_bytes=float(t["l2"][i]), scratchpad_bytes=float(t["spad"][i]), accumulator_bytes=float(t["acc"][i]),

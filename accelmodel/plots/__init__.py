@@ -52,7 +52,7 @@ from .style import (
     style,
     use_style,
 )
-from .sweeps import heatmap, pareto, pareto_mask, sweep_lines
+from .sweeps import front_mask, heatmap, pareto, sweep_lines
 from .timeline import flops_vs_latency, timeline
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -85,7 +85,7 @@ __all__ = [
     "new_figure",
     "nonlinear_accuracy_power",
     "pareto",
-    "pareto_mask",
+    "front_mask",
     "roofline",
     "sparsity_curves",
     "standard_figures",

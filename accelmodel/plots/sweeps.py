@@ -135,7 +135,7 @@ def sweep_lines(df: pd.DataFrame, x: str, y: str | Sequence[str], *, hue: str | 
 # ---------------------------------------------------------------------------
 
 
-def pareto_mask(df: pd.DataFrame, cols: Sequence[str], minimize: bool | Sequence[bool] = True) -> np.ndarray:
+def front_mask(df: pd.DataFrame, cols: Sequence[str], minimize: bool | Sequence[bool] = True) -> np.ndarray:
     """Boolean array: which rows of ``df`` are on the Pareto front of ``cols``.
 
     A row is on the front if no other row is at least as good in every column
@@ -144,7 +144,7 @@ def pareto_mask(df: pd.DataFrame, cols: Sequence[str], minimize: bool | Sequence
     front (:func:`accelmodel.pareto.nondominated`).
     """
     cols = list(cols)
-    _check_columns(df, cols, "pareto_mask")
+    _check_columns(df, cols, "front_mask")
     flags = [minimize] * len(cols) if isinstance(minimize, (bool, np.bool_)) else list(minimize)
     if len(flags) != len(cols):
         raise ValueError("minimize: give one flag or one per column")
@@ -159,7 +159,7 @@ def pareto(df: pd.DataFrame, x: str, y: str, *, minimize: bool | Sequence[bool] 
 
     ``df`` has one row per design (e.g. a sweep); ``x``, ``y`` are objective
     columns (``latency_s``, ``energy_j``, ``area_mm2``, ...). The front is
-    :func:`pareto_mask` of (x, y) with ``minimize`` (one flag or two), unless
+    :func:`front_mask` of (x, y) with ``minimize`` (one flag or two), unless
     ``mask`` gives it (a boolean array or the name of a boolean column, e.g. one
     the sweep computed). Dominated designs are grey (or coloured by the ``hue``
     column); front designs are vermillion, joined by a staircase, and labelled
@@ -167,7 +167,7 @@ def pareto(df: pd.DataFrame, x: str, y: str, *, minimize: bool | Sequence[bool] 
     """
     _check_columns(df, [x, y] + [c for c in (hue, label) if c], "pareto")
     if mask is None:
-        front = pareto_mask(df, [x, y], minimize)
+        front = front_mask(df, [x, y], minimize)
     elif isinstance(mask, str):
         _check_columns(df, [mask], "pareto")
         front = df[mask].to_numpy(bool)

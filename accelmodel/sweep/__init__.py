@@ -27,7 +27,8 @@ from .execute import ChunkResult, ChunkTask, ResultStore, SweepError, evaluate_c
 from ..cost.names import BOUNDS
 from ..workload.kinds import KINDS
 from .evaluate import METRICS, RESULT_COLUMNS, evaluate_designs, summary_metrics
-from .pareto import pareto_front, pareto_mask
+from ..pareto import nondominated
+from .pareto import pareto_front
 from .plan import (DesignBuilder, PointCodec, Sampled, Screened, SweepPlan, check_spec, plan_sweep, sample_points,
                    screen, workload_ops)
 from .keys import code_fingerprint, file_digest, point_id, resume_key
@@ -69,5 +70,5 @@ __all__ = [
     "ResultStore", "SweepError", "BOUNDS", "KINDS", "METRICS", "RESULT_COLUMNS",
     "sweep", "run_sweep", "plan_sweep", "load_sweep", "sweep_from_dict", "make_spec",
     "evaluate_designs", "evaluate_chunk", "summary_metrics", "read_results", "pareto_front",
-    "pareto_mask", "point_id", "nonlinear_area_mm2", "code_fingerprint", "file_digest", "resume_key",
+    "nondominated", "point_id", "nonlinear_area_mm2", "code_fingerprint", "file_digest", "resume_key",
 ]

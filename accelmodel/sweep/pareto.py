@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SpecError
-from ..pareto import nondominated as pareto_mask
+from ..pareto import nondominated
 
 
 def pareto_front(df: pd.DataFrame, objectives: Sequence[str] | Mapping[str, Literal["min", "max"]] = (
@@ -30,5 +30,5 @@ def pareto_front(df: pd.DataFrame, objectives: Sequence[str] | Mapping[str, Lite
             raise SpecError(f"pareto: objective {c}: 'min' or 'max', got {s!r}")
     cols = list(sense)
     signed = df[cols].to_numpy(dtype=float) * np.array([1.0 if sense[c] == "min" else -1.0 for c in cols])
-    front = df[pareto_mask(signed)]
+    front = df[nondominated(signed)]
     return front.sort_values(cols[0], ascending=sense[cols[0]] == "min", kind="stable")

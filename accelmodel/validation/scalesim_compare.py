@@ -146,7 +146,7 @@ def matched_hw(rows: int, cols: int, dataflow: str, ifmap_kib: float = SRAM_KIB[
 def accelmodel_counts(hw: Accelerator, m: int, k: int, n: int) -> dict:
     """accelmodel's numbers for one GEMM, in SCALE-Sim's categories (words = operand widths).
 
-    From the chosen :class:`~accelmodel.mapping.tiling.Mapping`:
+    From the chosen :class:`~accelmodel.mapping.tiling.TileMapping`:
 
     * ``array_cycles``: untiled closed form; ``compute_cycles``: summed over the tiles.
     * ``sram_reads_ifmap`` / ``sram_reads_filter``: the *array-read* part of
