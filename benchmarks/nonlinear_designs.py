@@ -3,7 +3,7 @@ numbers from the model, no assertions).
 
     python benchmarks/nonlinear_designs.py [--hw gemmini_default] [--workload bert-base] [--seq-len 512]
 
-Designs (``accelmodel.nonlinear.NONLINEAR_DESIGNS``, each unit kind at its defaults):
+Designs (``accelmodel.unit_study.NONLINEAR_DESIGNS``, each unit kind at its defaults):
 everything offloaded to the host CPU; LUT softmax + LUT GELU; CORDIC softmax + LUT
 GELU; cross-road softmax alone; cross-road softmax + LUT GELU; I-BERT integer units
 for softmax, GELU and LayerNorm. LUT/CORDIC/cross-road cannot run LayerNorm, which
@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 
 from accelmodel.commands.common import resolve_hw
-from accelmodel.nonlinear import compare_designs
+from accelmodel.unit_study import compare_designs
 from accelmodel.workload.config import load_workload
 
 

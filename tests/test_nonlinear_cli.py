@@ -18,7 +18,7 @@ from accelmodel.hardware.nonlinear import (
     IBertUnit,
     LutUnit,
 )
-from accelmodel.nonlinear import compare_designs, unit_table
+from accelmodel.unit_study import compare_designs, unit_table
 from accelmodel.numerics import apr, unit_accuracy
 from accelmodel.simulation import simulate
 

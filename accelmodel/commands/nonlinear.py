@@ -10,7 +10,7 @@ import sys
 from ..errors import SpecError
 from ..hardware.nonlinear import UNIT_KINDS
 from ..hardware.spec import Accelerator, with_updates
-from ..nonlinear import unit_table
+from ..unit_study import unit_table
 from ..numerics.accuracy import FUNCTIONS
 from .common import resolve_hw
 
