@@ -153,7 +153,8 @@ def table_key(hw: Accelerator) -> tuple:
     :func:`candidate_table`."""
     dt = hw.dtypes
     return (hw.array.rows, hw.array.cols, hw.array.dataflow, hw.array.weight_preload, dt.input_bytes,
-            dt.weight_bytes, dt.output_bytes, dt.accumulator_bytes, hw.tiling, None if hw.l2 is None else hw.l2.size_kib, hw.accumulator_reload)
+            dt.weight_bytes, dt.output_bytes, dt.accumulator_bytes, hw.tiling,
+            None if hw.l2 is None else hw.l2.size_kib, hw.accumulator_reload)
 
 
 def memory_rates(hw: Accelerator) -> tuple[float, float, float]:
