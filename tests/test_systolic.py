@@ -57,3 +57,31 @@ def test_tiling_aligned_to_array_never_reduces_cycles(m, k, n, a, b, c, df):
     R = 8
     t = tiled_array_cycles(np.int64(m), k, n, np.int64(a * R), b * R, c * R, R, R, df)
     assert t >= array_cycles(m, k, n, R, R, df)
+
+
+@pytest.mark.parametrize(
+    "m,k,n,mt,kt,nt,expected",
+    [
+        # one tile, 16 folds of 64 rows: 16 * max(64, 16) + one preload and one drain (2R + C - 2 = 46)
+        (64, 64, 64, 64, 64, 64, 16 * 64 + 46),
+        # M tiles of 32 and 32: 2 tiles x (16 folds x 32 rows + 46)
+        (64, 64, 64, 32, 64, 64, 2 * (16 * 32 + 46)),
+        # decode row: M = 1 < R, the preload (R = 16 cycles) sets the fold time
+        (1, 64, 64, 1, 64, 64, 16 * 16 + 46),
+        # ragged M: tiles of 80, 80, 20 (20 > R); K 160 = 2 tiles of 5 row folds, N 48 = 3 column folds:
+        # 10 x 3 folds per M tile, 3 x 2 x 1 tiles
+        (180, 160, 48, 80, 80, 48, 10 * 3 * (80 + 80 + 20) + 3 * 2 * 1 * 46),
+    ],
+)
+def test_ws_overlapped_weight_preload_hand_counts(m, k, n, mt, kt, nt, expected):
+    got = tiled_array_cycles(m, k, n, mt, kt, nt, 16, 16, "WS", weight_preload="overlapped")
+    assert got == expected
+    # never slower than the serial (SCALE-Sim) convention, and OS is unaffected
+    assert got <= tiled_array_cycles(m, k, n, mt, kt, nt, 16, 16, "WS")
+    assert (tiled_array_cycles(m, k, n, mt, kt, nt, 16, 16, "OS", weight_preload="overlapped")
+            == tiled_array_cycles(m, k, n, mt, kt, nt, 16, 16, "OS"))
+
+
+def test_bad_weight_preload():
+    with pytest.raises(ValueError, match="weight_preload"):
+        tiled_array_cycles(16, 16, 16, 16, 16, 16, 16, 16, "WS", weight_preload="pipelined")

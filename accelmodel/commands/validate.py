@@ -32,6 +32,8 @@ def add_parser(sub) -> None:
     p.add_argument("--quick", action="store_true",
                    help="a subset that runs in under a minute (small GEMMs, SCALE-Sim traces <= 8k cycles)")
     p.add_argument("--figures", metavar="DIR", help="write the validation figures (PNG) here")
+    p.add_argument("--json", action="store_true",
+                   help="print the published-number comparison (data/published.csv) as JSON instead of text")
     p.add_argument("--no-scalesim", action="store_true", help="skip the SCALE-Sim comparison even if installed")
     p.add_argument("--jobs", metavar="N", type=positive_int("--jobs"), default=1,
                    help="SCALE-Sim processes (default 1: undisturbed wall times for the speed ratio)")
@@ -58,6 +60,21 @@ def _progress():
 
 
 def run(args) -> int:
+    """Text to stdout; with ``--json`` the text goes to stderr and stdout holds only the
+    published-number rows as JSON (NaN as null)."""
+    if not args.json:
+        return _run(args)[0]
+    import contextlib
+    import json
+
+    with contextlib.redirect_stdout(sys.stderr):
+        code, pub = _run(args)
+    print(json.dumps([{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()} for r in pub],
+                     indent=1))
+    return code
+
+
+def _run(args) -> tuple[int, list[dict]]:
     from ..validation import table
     from ..validation.case_study import run_case_study
     from ..validation.scalesim_peer import scalesim_available
@@ -68,6 +85,10 @@ def run(args) -> int:
     t0 = time.perf_counter()
     cs = run_case_study()
     rows = cs.rows()
+    from ..validation.published import published_rows
+
+    pub = published_rows()
+    rows += pub
     t_case = time.perf_counter() - t0
 
     comparison: Any = None
@@ -87,6 +108,11 @@ def run(args) -> int:
     t_all = time.perf_counter() - t0
     df = table.assemble(rows)
 
+    out = sys.stdout
+    pdf = df[df["reference_source"].str.startswith(table.PUBLISHED_SOURCE)]
+    print("Published numbers (data/published.csv) vs accelmodel", file=out)
+    print(table.to_text(pdf, ("metric", "accelmodel", "reference", "rel_error", "check", "passed"), max_width=40),
+          file=out)
     print("Case study (Kim et al. Full-Stack survey, arXiv 2302.14017), accelmodel's own numbers")
     print(table.to_text(df[(df["reference_source"].str.startswith("survey")) & (df["check"] != "info")],
                         ("case", "metric", "accelmodel", "reference", "check", "passed"), max_width=72))
@@ -100,6 +126,8 @@ def run(args) -> int:
               f"SCALE-Sim {comparison['ss_wall_s'].sum():.0f} s, accelmodel "
               f"{comparison['am_wall_s'].sum() * 1e3:.1f} ms in all")
     s = table.summary(df)
+    print(f"published numbers: {s['published_within']}/{s['published']} within tolerance; outside: "
+          f"{', '.join(s['published_outside']) or 'none'}; fitted parameters: none", file=out)
     print(f"\n{s['checked']} checks: {s['passed']} passed, {s['failed']} failed "
           f"(case study {t_case:.1f} s, total {t_all:.1f} s)")
     if s["targets"]:
@@ -127,7 +155,7 @@ def run(args) -> int:
             figs.update(figures.comparison_figures(comparison))
         paths = figures.write_figures(figs, args.figures)
         print("wrote " + ", ".join(str(p) for p in paths))
-    return 0 if s["failed"] == 0 else 1
+    return (0 if s["failed"] == 0 else 1), pub
 
 
 def _parity_text(parity) -> str:

@@ -27,6 +27,13 @@ class ArraySpec(Frozen):
     """PE columns (C). The output dimension N is laid along the columns."""
     dataflow: Literal["WS", "OS"] = "WS"
     """Weight-stationary or output-stationary."""
+    weight_preload: Literal["serial", "overlapped"] = "serial"
+    """WS only: ``serial`` = a fold's weight preload waits for the previous fold to drain
+    (2R + C + M - 2 cycles per fold, SCALE-Sim's convention, kept as the default so a generic
+    array matches SCALE-Sim); ``overlapped`` = double-buffered weight registers in every PE
+    (Gemmini's ``PE.scala``: registers ``c1``/``c2`` swapped by the ``propagate`` bit), the next
+    fold's preload runs under the current fold's stream: max(M, R) cycles per fold plus
+    2R + C - 2 per tile (``mapping/systolic.py``). The bundled Gemmini configs use ``overlapped``."""
 
     @property
     def pes(self) -> int:

@@ -16,6 +16,19 @@ These per-fold counts follow SCALE-Sim (its ``compute_systolic_*`` operand
 matrices); the totals here are folds x per-fold cycles. ``accelmodel.validation``
 compares them with the package itself.
 
+Weight preload (WS only, ``weight_preload``):
+
+* ``serial`` (SCALE-Sim): a fold's preload waits for the previous fold to drain,
+  2R + C + M - 2 cycles per fold.
+* ``overlapped`` (Gemmini): each PE holds two weight registers (``c1``/``c2`` in
+  Gemmini's ``PE.scala``; the ``propagate`` bit that travels with the data picks
+  the one multiplied while the other is loaded), so the next fold's R-cycle
+  preload runs under the current fold's M-row stream and the systolic skew of
+  consecutive folds overlaps too. A fold then costs max(M, R) cycles, and each
+  tile pays once the first preload and the last drain: 2R + C - 2. A tile of f
+  folds: f * max(M, R) + 2R + C - 2 (vs f * (2R + C + M - 2) serial); for
+  M >= R the ratio tends to M / (2R + C + M - 2).
+
 All functions accept numpy arrays (broadcast) as well as ints.
 """
 
@@ -52,7 +65,11 @@ def array_cycles(m, k, n, rows, cols, dataflow: str):
     return folds(m, k, n, rows, cols, dataflow) * cycles_per_fold(m, k, n, rows, cols, dataflow)
 
 
-def tiled_array_cycles(m, k, n, mt, kt, nt, rows, cols, dataflow: str, k_visits=1):
+WEIGHT_PRELOADS = ("serial", "overlapped")
+
+
+def tiled_array_cycles(m, k, n, mt, kt, nt, rows, cols, dataflow: str, k_visits=1,
+                       weight_preload: str = "serial"):
     """Compute cycles when the matmul is cut into tiles of (mt, kt, nt).
 
     Each tile is a matmul of its own on the array (the array state does not
@@ -62,8 +79,11 @@ def tiled_array_cycles(m, k, n, mt, kt, nt, rows, cols, dataflow: str, k_visits=
     entered (1 if the K loop is innermost, Tk if the partial sums are spilled
     and reloaded between K tiles); every further visit pays one more fill and
     drain, R + C - 2 cycles per output fold. Tiles at the edges are smaller;
-    the sum is exact over the ragged tiling.
+    the sum is exact over the ragged tiling. ``weight_preload`` (WS only):
+    ``serial`` or ``overlapped`` (module docstring).
     """
+    if weight_preload not in WEIGHT_PRELOADS:
+        raise ValueError(f"weight_preload must be one of {WEIGHT_PRELOADS}, got {weight_preload!r}")
     tm_full, m_rem = np.divmod(m, mt)
     tk_full, k_rem = np.divmod(k, kt)
     tn_full, n_rem = np.divmod(n, nt)
@@ -73,6 +93,12 @@ def tiled_array_cycles(m, k, n, mt, kt, nt, rows, cols, dataflow: str, k_visits=
         fk = tk_full * ceil_div(kt, rows) + ceil_div(k_rem, rows)
         fn = tn_full * ceil_div(nt, cols) + ceil_div(n_rem, cols)
         f = fk * fn
+        if weight_preload == "overlapped":
+            # per tile: folds x max(m_i, R) + one preload and one drain (2R + C - 2)
+            tk = tk_full + (k_rem > 0)
+            tn = tn_full + (n_rem > 0)
+            streamed = tm_full * np.maximum(mt, rows) + np.where(m_rem > 0, np.maximum(m_rem, rows), 0)
+            return f * streamed + tm * tk * tn * (2 * rows + cols - 2)
         # sum over M tiles of (2R + C + m_i - 2)
         return f * (tm * (2 * rows + cols - 2) + m)
     if dataflow == "OS":

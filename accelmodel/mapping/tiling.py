@@ -152,8 +152,9 @@ def table_key(hw: Accelerator) -> tuple:
     table; sweeps use this to search many designs at once. Keep in sync with
     :func:`candidate_table`."""
     dt = hw.dtypes
-    return (hw.array.rows, hw.array.cols, hw.array.dataflow, dt.input_bytes, dt.weight_bytes, dt.output_bytes,
-            dt.accumulator_bytes, hw.tiling, None if hw.l2 is None else hw.l2.size_kib, hw.accumulator_reload)
+    return (hw.array.rows, hw.array.cols, hw.array.dataflow, hw.array.weight_preload, dt.input_bytes,
+            dt.weight_bytes, dt.output_bytes, dt.accumulator_bytes, hw.tiling,
+            None if hw.l2 is None else hw.l2.size_kib, hw.accumulator_reload)
 
 
 def memory_rates(hw: Accelerator) -> tuple[float, float, float]:
@@ -288,7 +289,7 @@ def candidate_table(m: int, k: int, n: int, hw: Accelerator, weight_operand: boo
             keep, MT, KT, NT, spad, acc, order, Tm, x_reads, w_reads, spill, local, dram, w_dram, visits)
         l2 = local + dram  # every local byte is an L2 access; every DRAM byte is written to/read from L2
 
-    compute = tiled_array_cycles(m, k, n, MT, KT, NT, R, C, df, visits).astype(float)
+    compute = tiled_array_cycles(m, k, n, MT, KT, NT, R, C, df, visits, hw.array.weight_preload).astype(float)
     # scratchpad: written by fills, read by the array
     if df == "WS":
         w_spad_rd = w_bytes * Tm

@@ -117,15 +117,25 @@ TARGET_SOURCE = "target"
 """``reference_source`` of rows that state a goal for this machine (speed), not a property of the model."""
 
 
+PUBLISHED_SOURCE = "published"
+"""``reference_source`` prefix of rows comparing with a published number (data/published.csv): reported
+with their tolerance and counted apart (``published``, ``published_within``, ``published_outside``);
+fidelity to a paper is a finding, not a model-consistency check, so it does not set the exit code."""
+
+
 def summary(df: pd.DataFrame) -> dict:
     """Counts of asserted model checks (``checked``, ``passed``, ``failed``, ``failures``:
     case and metric of each failure) and, apart, of rows whose source is
     :data:`TARGET_SOURCE` (``targets``, ``targets_met``, ``targets_missed``)."""
     asserted = df[df["passed"].notna()]
+    is_published = asserted["reference_source"].str.startswith(PUBLISHED_SOURCE)
+    published, asserted = asserted[is_published], asserted[~is_published]
     is_target = asserted["reference_source"] == TARGET_SOURCE
     checks, targets = asserted[~is_target], asserted[is_target]
     failed = checks[~checks["passed"].astype(bool)]
     met = int(targets["passed"].astype(bool).sum())
     return {"rows": len(df), "checked": len(checks), "passed": int(checks["passed"].astype(bool).sum()),
             "failed": len(failed), "failures": [f"{r.case}: {r.metric}" for r in failed.itertuples()],
-            "targets": len(targets), "targets_met": met, "targets_missed": len(targets) - met}
+            "targets": len(targets), "targets_met": met, "targets_missed": len(targets) - met,
+            "published": len(published), "published_within": int(published["passed"].astype(bool).sum()),
+            "published_outside": [r.metric for r in published.itertuples() if not bool(r.passed)]}

@@ -1,0 +1,68 @@
+"""data/published.csv: every row pinned to its source, and validate's rows built from it."""
+
+import re
+
+import pytest
+
+from accelmodel.validation.published import load_published, published_rows, within
+
+# (key) -> (citation key, where, value) as the sources print them
+SOURCES = {
+    "ibert_speedup": ("Kim2023-survey", "case study (finding 3)", 39.6),
+    "rebalance_matmul_change": ("Kim2023-survey", "case study (finding 2)", -0.36),
+    "baseline_matmul_share": ("Kim2023-survey", "case study (finding 1)", 0.03),
+    "baseline_qdq_share": ("Kim2023-survey", "case study (finding 1)", 0.49),
+    "matmul_flops_share": ("Kim2023-survey", "case study (finding 1)", 0.99),
+    "bert_base_gflops_s128": ("Kim2023-survey", "Table 3", 22.42),
+    "bert_base_gflops_s512": ("Kim2023-survey", "Table 3", 97.02),
+    "softmax_lut_mae": ("KimChung-crossroad", "Table 1", 2.03e-3),
+    "softmax_cordic_mae": ("KimChung-crossroad", "Table 1", 1.00e-3),
+    "softmax_crossroad_mae": ("KimChung-crossroad", "Table 1", 1.14e-3),
+    "softmax_lut_apr": ("KimChung-crossroad", "Table 1", 1.0),
+    "softmax_cordic_apr": ("KimChung-crossroad", "Table 1", 0.39),
+    "softmax_crossroad_apr": ("KimChung-crossroad", "Table 1", 1.57),
+    "gates_per_node_and": ("Kim-fixedpoint", "Table 6", 0.51),
+    "gates_per_node_or": ("Kim-fixedpoint", "Table 6", 0.52),
+    "gates_per_node_xor": ("Kim-fixedpoint", "Table 6", 0.51),
+    "gates_uniform16_and": ("Kim-fixedpoint", "Table 6", 0.26),
+    "gates_uniform16_or": ("Kim-fixedpoint", "Table 6", 0.27),
+    "gates_uniform16_xor": ("Kim-fixedpoint", "Table 6", 0.25),
+}
+ROWS = {r["key"]: r for r in load_published()}
+
+
+def test_every_source_row_is_in_the_file():
+    assert set(ROWS) == set(SOURCES)
+
+
+@pytest.mark.parametrize("key", sorted(SOURCES))
+def test_row_pinned_to_its_source(key):
+    src, where, value = SOURCES[key]
+    r = ROWS[key]
+    assert (r["source"], r["where"], r["value"]) == (src, where, value)
+    assert r["tolerance"] > 0 and r["configuration"]
+
+
+def test_citation_keys_exist_in_references():
+    from pathlib import Path
+
+    refs = (Path(__file__).parents[1] / "docs" / "references.md").read_text()
+    for r in ROWS.values():
+        assert re.search(rf"\*\*\[{re.escape(r['source'])}\]\*\*", refs), r["source"]
+
+
+def test_rows_compare_model_with_published_value():
+    fake = {k: v * 1.1 for k, (_, _, v) in SOURCES.items()}
+    rows = {r["metric"]: r for r in published_rows(fake)}
+    assert set(rows) == set(SOURCES)
+    sp = rows["ibert_speedup"]
+    assert sp["reference"] == 39.6 and sp["rel_error"] == pytest.approx(0.1)
+    assert sp["passed"] is True                                   # 10% inside +-25%
+    assert rows["softmax_lut_mae"]["passed"] is True              # 10% inside +-30%
+    assert rows["gates_per_node_and"]["passed"] is False          # 5.1 points outside 2 points
+    assert sp["reference_source"] == "published Kim2023-survey, case study (finding 3)"
+
+
+def test_within():
+    assert within(1.2, 1.0, 0.25, "rel") and not within(1.3, 1.0, 0.25, "rel")
+    assert within(0.50, 0.51, 0.02, "abs") and not within(0.48, 0.51, 0.02, "abs")
