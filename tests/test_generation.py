@@ -155,3 +155,13 @@ def test_footprint_counts():
 def test_format_bits_disagree_is_error():
     with pytest.raises(SpecError, match="weight_bits"):
         with_updates(_hw("edge_llm"), {"dtypes.weight_format": "int4"})  # weight_bits 8 given in the YAML
+
+
+def test_sweep_drops_what_does_not_fit():
+    from accelmodel.sweep.plan import capacity_drop
+    from accelmodel.sweep.spec import WorkloadPoint
+
+    small = with_updates(_hw("edge_llm"), {"dram.capacity_gib": 8, "dtypes.weight_bits": 16})
+    wl = WorkloadPoint(model="llama3-8b", phase="decode", batch=1, seq_len=1, kv_len=512)
+    assert "dram.capacity_gib" in capacity_drop(small, wl)
+    assert capacity_drop(_hw("edge_llm"), wl) is None
