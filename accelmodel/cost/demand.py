@@ -19,6 +19,8 @@ energy in one place. The formulas, per op kind:
 
 * matmul (array): counts from the chosen tiling (``accelmodel.mapping``) x the
   op's ``count`` instances, run back to back (the prologue is paid once);
+  weights stored in another format than the activations are dequantised on
+  the fly (:func:`dequant_elements`, time in ``decompress_s``);
 * non-matmul op on an accelerator unit: reads ``elements x inputs`` and writes
   ``elements`` at the output width through DRAM (no fusion); ``PASSES[function]``
   element-operations per element at ``lanes`` per cycle; DRAM latency and the
@@ -149,15 +151,20 @@ def lower_matmuls(ops: Sequence[Op], index: Sequence[int], maps: dict[str, np.nd
     compute, local, dram = maps["compute_cycles"] * count, maps["local_cycles"] * count, maps["dram_cycles"] * count
     bytes_ = {lvl: maps[f"{lvl}_bytes"] * count for lvl in ("dram", "l2", "scratchpad", "accumulator")}
     macs = np.array([float(op.macs) for op in ops])
+    dequant = dequant_elements(ops, maps, db) * count
+    dequant_cycles = dequant / _per_design(db.units[EMBED_SLOT].lanes)
+    actions = {("mac", "mac"): np.broadcast_to(macs, (D, U)), ("scratchpad", "byte"): bytes_["scratchpad"],
+               ("accumulator", "byte"): bytes_["accumulator"], ("l2", "byte"): bytes_["l2"],
+               ("dram", "byte"): bytes_["dram"]}
+    if dequant.any():
+        actions[(f"unit:{EMBED_SLOT}", "element_op")] = dequant
     return Demand(
         op_index=np.asarray(index, dtype=np.int64), suffix=[""] * U, kind=[op.kind for op in ops],
         unit=["array"] * U, work_bound=[Bound.COMPUTE.value] * U, macs=macs,
         flops=np.array([float(op.flops) for op in ops]),
         work_s=compute / clock, local_s=local / clock, dram_s=dram / clock, cpu_memory_s=_zeros(D, U),
-        decompress_s=_zeros(D, U), overhead_s=maps["prologue_cycles"] / clock, cpu_power_w=_zeros(D, U),
-        actions={("mac", "mac"): np.broadcast_to(macs, (D, U)), ("scratchpad", "byte"): bytes_["scratchpad"],
-                 ("accumulator", "byte"): bytes_["accumulator"], ("l2", "byte"): bytes_["l2"],
-                 ("dram", "byte"): bytes_["dram"]},
+        decompress_s=dequant_cycles / clock, overhead_s=maps["prologue_cycles"] / clock, cpu_power_w=_zeros(D, U),
+        actions=actions,
         columns={"compute_cycles": compute, "local_cycles": local, "dram_cycles": dram,
                  "overhead_cycles": maps["prologue_cycles"], "dram_bytes": bytes_["dram"], "l2_bytes": bytes_["l2"],
                  "scratchpad_bytes": bytes_["scratchpad"], "accumulator_bytes": bytes_["accumulator"],
@@ -165,6 +172,17 @@ def lower_matmuls(ops: Sequence[Op], index: Sequence[int], maps: dict[str, np.nd
                  "mt": maps["mt"].astype(float), "kt": maps["kt"].astype(float), "nt": maps["nt"].astype(float),
                  "loop_order": maps["order"]},
     )
+
+
+def dequant_elements(ops: Sequence[Op], maps: dict[str, np.ndarray], db: DesignBatch) -> np.ndarray:
+    """(D, U) weight elements of one instance dequantised on the fly (weight-only
+    quantisation, ``dtypes.dequantizes_weights``): every weight element the array
+    reads from the scratchpad is converted to the activation format on its way
+    in, by the elementwise slot's vector unit (``lanes`` per cycle, its energy
+    per element-operation), overlapped with the rest (``decompress`` bound)."""
+    has_w = _col([op.weight is not None for op in ops])
+    array_reads = maps["w_scratchpad_bytes"] - maps["w_local_bytes"]
+    return has_w * _per_design(db.dequant_weights) * array_reads / _per_design(db.weight_bytes)
 
 
 # ---------------------------------------------------------------------------

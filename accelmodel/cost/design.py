@@ -84,6 +84,8 @@ class DesignBatch:
     input_bytes: np.ndarray
     weight_bytes: np.ndarray
     output_bytes: np.ndarray
+    dequant_weights: np.ndarray
+    """1 where weights are stored in another format than the activations (dequantised on the fly), else 0."""
     units: dict[str, UnitRates]
     """Per slot (and :data:`EMBED_SLOT`)."""
     host_clock_hz: np.ndarray
@@ -133,6 +135,7 @@ class DesignBatch:
             input_bytes=col(lambda h: h.dtypes.input_bytes),
             weight_bytes=col(lambda h: h.dtypes.weight_bytes),
             output_bytes=col(lambda h: h.dtypes.output_bytes),
+            dequant_weights=col(lambda h: float(h.dtypes.dequantizes_weights)),
             units=units,
             host_clock_hz=col(lambda h: h.host.clock_ghz * 1e9),
             host_bytes_per_s=col(lambda h: h.host.memory_bandwidth_gbps * 1e9),

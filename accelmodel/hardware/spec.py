@@ -62,10 +62,23 @@ class DramSpec(Frozen):
     """Access energy per bit, pJ. Default: Horowitz 45 nm, 640 pJ per 32-bit read."""
     technology: str = "Horowitz 45 nm (640 pJ / 32 b)"
     """Where the energy figure comes from."""
+    capacity_gib: Optional[PositiveFloat] = Field(default=None, le=1_048_576)
+    """Capacity in GiB (2^30 bytes) that weights, KV cache and activations must fit in
+    (``accelmodel generate`` refuses a request that does not; sweeps drop it). null: not checked."""
+
+
+FORMAT_BITS = {"int4": 4, "int8": 8, "int16": 16, "fp8": 8, "fp16": 16, "bf16": 16}
+"""Bits of each number format a tensor class may be stored in."""
+Format = Literal["int4", "int8", "int16", "fp8", "fp16", "bf16"]
 
 
 class DataTypes(Frozen):
-    """Bit widths of the accelerator's operands."""
+    """Bit widths (and optionally number formats) of the accelerator's operands.
+
+    A ``*_format`` names the format of a tensor class; its bits must agree with
+    the matching ``*_bits`` (given, or filled in from the format). Weights stored
+    in a format other than the activations' are dequantised on the fly before
+    the array (weight-only quantisation, e.g. W4A16), on the elementwise unit."""
 
     input_bits: PositiveInt = Field(default=8, le=64)
     """Activations fed to the array."""
@@ -75,6 +88,47 @@ class DataTypes(Frozen):
     """Partial sums in the accumulator."""
     output_bits: PositiveInt = Field(default=8, le=64)
     """Outputs written back to memory (after scaling)."""
+    kv_bits: Optional[PositiveInt] = Field(default=None, le=64)
+    """KV-cache entries (read by Q.K^T and softmax.V). null: the same as ``input_bits``."""
+    weight_format: Optional[Format] = None
+    """Number format of the stored weights (sets ``weight_bits``); null: integer at ``weight_bits``."""
+    activation_format: Optional[Format] = None
+    """Number format of activations (sets ``input_bits`` and ``output_bits``); null: integer."""
+    kv_format: Optional[Format] = None
+    """Number format of the KV cache (sets ``kv_bits``); null: as the activations."""
+    weight_group_size: Optional[PositiveInt] = Field(default=None, le=1_048_576)
+    """Weights per group-wise scale (e.g. 128); null: no per-group scales (per-tensor scale)."""
+    weight_scale_bits: PositiveInt = Field(default=16, le=64)
+    """Bits of one group-wise weight scale (FP16 in GPTQ/AWQ-style W4 checkpoints)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _formats_set_bits(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        for fmt, fields in (("weight_format", ("weight_bits",)), ("activation_format", ("input_bits", "output_bits")),
+                            ("kv_format", ("kv_bits",))):
+            name = data.get(fmt)
+            if not isinstance(name, str) or name not in FORMAT_BITS:
+                continue
+            for f in fields:
+                if data.get(f) is None:
+                    data[f] = FORMAT_BITS[name]
+                elif data[f] != FORMAT_BITS[name]:
+                    raise ValueError(f"{f}: {data[f]} disagrees with {fmt} {name} ({FORMAT_BITS[name]} bits)")
+        return data
+
+    @property
+    def dequantizes_weights(self) -> bool:
+        """Weights stored in another format than the activations: dequantised on the fly."""
+        w = self.weight_format or f"int{self.weight_bits}"
+        a = self.activation_format or f"int{self.input_bits}"
+        return w != a
+
+    @property
+    def kv_bytes(self) -> float:
+        return (self.kv_bits if self.kv_bits is not None else self.input_bits) / 8.0
 
     @property
     def input_bytes(self) -> float:
@@ -82,7 +136,9 @@ class DataTypes(Frozen):
 
     @property
     def weight_bytes(self) -> float:
-        return self.weight_bits / 8.0
+        """Bytes per stored weight, with its share of a group-wise scale."""
+        scales = 0.0 if self.weight_group_size is None else self.weight_scale_bits / self.weight_group_size
+        return (self.weight_bits + scales) / 8.0
 
     @property
     def accumulator_bytes(self) -> float:

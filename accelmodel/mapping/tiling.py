@@ -153,7 +153,7 @@ def table_key(hw: Accelerator) -> tuple:
     :func:`candidate_table`."""
     dt = hw.dtypes
     return (hw.array.rows, hw.array.cols, hw.array.dataflow, hw.array.weight_preload, dt.input_bytes,
-            dt.weight_bytes, dt.output_bytes, dt.accumulator_bytes, hw.tiling,
+            dt.weight_bytes, dt.output_bytes, dt.accumulator_bytes, dt.kv_bytes, hw.tiling,
             None if hw.l2 is None else hw.l2.size_kib, hw.accumulator_reload)
 
 
@@ -187,7 +187,7 @@ def no_fit_error(m: int, k: int, n: int, hw: Accelerator, weight_operand: bool =
     what the smallest tile needs."""
     dt = hw.dtypes
     ib, ab = dt.input_bytes, dt.accumulator_bytes
-    wb = dt.weight_bytes if weight_operand else dt.input_bytes
+    wb = dt.weight_bytes if weight_operand else dt.kv_bytes  # no weight: K or V from the cache
     cm, ck, cn = tile_sizes(m, k, n, hw)
     mt0, kt0, nt0 = cm.min(), ck.min(), cn.min()
     need_s = (mt0 * kt0 * ib + kt0 * nt0 * wb) * (2 if hw.double_buffered else 1) / 1024
@@ -215,7 +215,7 @@ def candidate_table(m: int, k: int, n: int, hw: Accelerator, weight_operand: boo
     N are considered only if ``hw.accumulator_reload``. Schedules that are
     duplicates (one-tile loops moved) or dominated (twin orders with more DRAM
     traffic) are dropped. ``weight_operand`` only selects the byte width of the
-    second operand (weights vs activations). Raises :class:`MappingError` if
+    second operand (weights, or else K/V read from the cache at ``dtypes.kv_bits``). Raises :class:`MappingError` if
     nothing fits. ``fit_buffers=False`` keeps tiles whatever the buffer
     capacities (their needs are in ``spad_need`` and ``acc_need``, bytes), so
     that one table serves designs that differ only in capacities and rates (see
@@ -226,7 +226,7 @@ def candidate_table(m: int, k: int, n: int, hw: Accelerator, weight_operand: boo
     R, C, df = hw.array.rows, hw.array.cols, hw.array.dataflow
     dt = hw.dtypes
     ib, ob, ab = dt.input_bytes, dt.output_bytes, dt.accumulator_bytes
-    wb = dt.weight_bytes if weight_operand else dt.input_bytes
+    wb = dt.weight_bytes if weight_operand else dt.kv_bytes  # no weight: K or V from the cache
     cm, ck, cn = tile_sizes(m, k, n, hw)
     square = hw.tiling == "square"
     # the (M, K, N) grid, M slowest (as meshgrid(..., indexing="ij").ravel())

@@ -214,6 +214,8 @@ def screen(spec: SweepSpec, choices: list[tuple], codec: PointCodec | None = Non
             if v is None or (c.min is not None and v < c.min) or (c.max is not None and v > c.max):
                 why = f"constraint {c.label}"
                 break
+        if why is None:
+            why = capacity_drop(hw, wl)
         if why is not None:
             drop(why)
             continue
@@ -221,6 +223,25 @@ def screen(spec: SweepSpec, choices: list[tuple], codec: PointCodec | None = Non
         out.hws.append(hw)
         out.wls.append(wl)
     return out
+
+
+def capacity_drop(hw: Accelerator, wl: WorkloadPoint) -> str | None:
+    """The drop reason of a point whose pass does not fit ``dram.capacity_gib``
+    (weights + scales + KV cache + activations, :mod:`accelmodel.footprint`;
+    the KV cache holds ``kv_len + 1`` tokens in decode, ``seq_len`` in prefill), else None."""
+    if hw.dram.capacity_gib is None:
+        return None
+    from ..footprint import GIB, footprint
+    from ..workload.config import load_workload
+
+    cfg = load_workload(wl.model)
+    prompt, gen = (wl.seq_len, 1) if wl.phase == "prefill" else (1, wl.kv_len + 1)
+    if cfg.arch == "encoder":
+        prompt, gen = wl.seq_len, 1
+    fp = footprint(hw, cfg, prompt, gen, wl.batch)
+    if fp.total <= hw.dram.capacity_gib * GIB:
+        return None
+    return f"constraint dram.capacity_gib (footprint > {hw.dram.capacity_gib:g} GiB)"
 
 
 @dataclass
