@@ -70,14 +70,16 @@ class _Space:
 
     def __init__(self, spec: SweepSpec):
         self.axes = spec.axes
-        lo, hi, ints = [], [], []
+        bounds: list[tuple[float, float, bool]] = []
         for ax in spec.axes:
-            if ax.is_range:
-                a, b = (math.log(ax.min), math.log(ax.max)) if ax.log else (ax.min, ax.max)
-                lo.append(a), hi.append(b), ints.append(False)
+            if ax.values is None:  # a range: min and max are set
+                a, b = float(ax.min or 0.0), float(ax.max or 0.0)
+                bounds.append((math.log(a), math.log(b), False) if ax.log else (a, b, False))
             else:
-                lo.append(0.0), hi.append(float(len(ax.values) - 1)), ints.append(True)
-        self.xl, self.xu, self.ints = np.array(lo), np.array(hi), np.array(ints)
+                bounds.append((0.0, float(len(ax.values) - 1), True))
+        self.xl = np.array([b[0] for b in bounds])
+        self.xu = np.array([b[1] for b in bounds])
+        self.ints = np.array([b[2] for b in bounds], dtype=bool)
 
     def decode(self, x: np.ndarray) -> tuple:
         out = []
@@ -86,7 +88,7 @@ class _Space:
                 out.append(int(round(float(v))))
             else:
                 y = math.exp(float(v)) if ax.log else float(v)
-                out.append(ax._range_value(min(max(y, ax.min), ax.max)))
+                out.append(ax._range_value(min(max(y, float(ax.min or 0.0)), float(ax.max or 0.0))))
         return tuple(out)
 
 

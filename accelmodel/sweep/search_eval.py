@@ -93,7 +93,8 @@ def evaluate_candidates(spec: SweepSpec, index: Sequence[int], choices: Sequence
     per = evaluate_designs(hws, wls, accuracy=accuracy)  # one batch: every design x every workload
     frame = _aggregate(per, owners, D, mix, bool(spec.search.workloads))
     _result_constraints(frame, result_cs, spec.search.objectives, viol, why)
-    head = pd.DataFrame({"point": np.asarray(index, dtype=np.int64), "point_id": pd.array(list(point_ids), dtype="str")})
+    head = pd.DataFrame({"point": np.asarray(index, dtype=np.int64),
+                         "point_id": pd.array(list(point_ids), dtype="str")})
     out = pd.concat([head, axis_frame(spec, list(choices)), frame], axis=1)
     out["error"] = pd.array([str(w) for w in why], dtype="str")
     out["violation"] = viol
