@@ -48,7 +48,9 @@ def search_front(history: pd.DataFrame, pareto: pd.DataFrame, objectives: Mappin
             sc = ax.scatter(px, py, s=26, color=OKABE_ITO[5], edgecolors="black", linewidths=0.4,
                             label=f"Pareto set ({len(pareto)})", zorder=3)
         sc.set_gid("front")
-        if (hx[feas] > 0).all() and (hy[feas] > 0).all():
+        fin = np.isfinite(hx) & np.isfinite(hy) & feas
+        if fin.any() and (hx[fin] > 0).all() and (hy[fin] > 0).all() \
+                and hx[fin].max() > 10 * hx[fin].min() and hy[fin].max() > 10 * hy[fin].min():
             ax.set_xscale("log")
             ax.set_yscale("log")
         ax.set_xlabel(lx)
