@@ -33,7 +33,7 @@ from typing import Any, Callable, Literal, Sequence
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, PositiveInt, ValidationError, model_validator
+from pydantic import BaseModel, Field, PositiveInt, ValidationError, model_validator
 
 from .errors import AccelModelError, SpecError, format_validation_error
 from .hardware.spec import Accelerator
@@ -104,7 +104,7 @@ def _numbers_below(obj: Any, prefix: str) -> dict[str, float]:
     """Every numeric field at or below ``obj`` (a sub-spec or a number), by dotted path."""
     if isinstance(obj, (int, float)) and not isinstance(obj, bool):
         return {prefix: float(obj)}
-    if hasattr(obj, "model_fields"):
+    if isinstance(obj, BaseModel):
         out: dict[str, float] = {}
         for f in type(obj).model_fields:
             out.update(_numbers_below(getattr(obj, f), f"{prefix}.{f}"))
@@ -188,7 +188,8 @@ def _designs(hw: Accelerator, params: Sequence[Parameter], X: np.ndarray) -> lis
         try:
             out.append(builder.build(design_updates(hw, params, x)))
         except SpecError as exc:
-            raise SensitivityError(f"sensitivity: a sample gives an invalid design ({exc}); narrow the ranges")
+            raise SensitivityError(f"sensitivity: a sample gives an invalid design ({exc}); "
+                                   f"narrow the ranges") from None
     return out
 
 
