@@ -11,6 +11,7 @@ from ..inputs import check_output_dir
 from ..sweep import load_sweep, pareto_front, plan_sweep, run_sweep
 from ..sweep.check import DEFAULT_MAX_POINTS
 from .common import positive_int
+from .search import run_search_command
 
 _SHOW = ("latency_s", "energy_j", "edp", "matmul_latency_s", "utilization", "tokens_per_s")
 
@@ -21,7 +22,10 @@ def add_parser(sub) -> None:
                                    "sampling and constraints; `accelmodel schema sweep`, bundled ones in "
                                    "`accelmodel list sweep`) with the same cost model as `run`, print the results "
                                    "and their latency/energy Pareto front, and with --out write them as a Parquet "
-                                   "dataset (one row per design).")
+                                   "dataset (one row per design). A spec with a `search:` block is searched "
+                                   "instead (NSGA-II/III, needs the 'search' extra): --out then holds every "
+                                   "evaluated design, pareto.parquet, convergence.csv, front.png and "
+                                   "convergence.png; an infeasible search says so in one line (exit 2).")
     p.add_argument("spec", metavar="SPEC.yaml", help="sweep spec file, or a bundled sweep name (spad_acc, bert_big)")
     p.add_argument("--out", metavar="PATH", help="results directory (a Parquet dataset: pandas.read_parquet(PATH)); "
                                                  "without it the results are only printed")
@@ -30,7 +34,8 @@ def add_parser(sub) -> None:
     p.add_argument("--scheduler", metavar="ADDR", help="run on Dask: a scheduler address (tcp://host:8786), or "
                                                        "local[:N] for a local cluster of N workers (needs the "
                                                        "'distributed' extra)")
-    p.add_argument("--resume", action="store_true", help="skip points already written to --out")
+    p.add_argument("--resume", action="store_true", help="skip points already written to --out (a search replays "
+                                                         "from its seed and reads them back)")
     p.add_argument("--chunk-size", type=positive_int("--chunk-size"), default=None,
                    help="points per chunk (default: automatic, at most 2000)")
     p.add_argument("--dry-run", action="store_true", help="sample and apply constraints, print the plan, stop")
@@ -52,6 +57,8 @@ def run(args) -> int:
             if given:
                 raise SpecError(f"{flag}: does not apply with --dry-run (nothing is evaluated)")
     spec = load_sweep(args.spec)
+    if spec.search is not None:
+        return run_search_command(spec, args)
     if args.dry_run:
         print(plan_sweep(spec, max_points=args.max_points).describe())
         return 0

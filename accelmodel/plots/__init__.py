@@ -16,7 +16,8 @@ Modules, by figure family:
 - :mod:`.breakdown`: latency / energy stacked by kind, bound or component, designs side by side;
 - :mod:`.timeline`: FLOPs share vs latency share, and one layer's Gantt chart;
 - :mod:`.sweeps`: heatmap, metric vs one sweep axis, Pareto front;
-- :mod:`.studies`: sparsity curves, nonlinear units' accuracy vs power.
+- :mod:`.studies`: sparsity curves, nonlinear units' accuracy vs power;
+- :mod:`.search`: a design search's front and convergence, sensitivity (tornado) bars.
 
 Reports only: this package reads :class:`Report` objects and DataFrames; it
 imports nothing from the CLI or the sweep machinery.
@@ -52,6 +53,7 @@ from .style import (
     style,
     use_style,
 )
+from .search import search_convergence, search_front, sensitivity_bars
 from .sweeps import front_mask, heatmap, pareto, sweep_lines
 from .timeline import flops_vs_latency, timeline
 
@@ -87,6 +89,9 @@ __all__ = [
     "pareto",
     "front_mask",
     "roofline",
+    "search_convergence",
+    "search_front",
+    "sensitivity_bars",
     "sparsity_curves",
     "standard_figures",
     "style",

@@ -102,7 +102,7 @@ def _axis_files(spec: "SweepSpec") -> dict[str, str]:
 def resume_key(spec: "SweepSpec") -> dict[str, str]:
     """What ``--resume`` compares: a hash per part of the sweep. Results
     written under one key are never mixed with another's."""
-    return {
+    key = {
         "base design": _hash(spec.base.model_dump(mode="json"))[:16],
         "workload": _hash(spec.workload.model_dump(mode="json"))[:16],
         "workload files": _hash({**workload_files(spec.workload), **_axis_files(spec)})[:16],
@@ -111,3 +111,7 @@ def resume_key(spec: "SweepSpec") -> dict[str, str]:
         "constraints": _hash([c.model_dump(mode="json") for c in spec.constraints])[:16],
         "model code": code_fingerprint()[:16],
     }
+    if spec.search is not None:  # a plain sweep's key (and manifest) stays as it was
+        mix_files = {label: workload_files(wl) for label, wl, _ in spec.search.mix(spec.workload)}
+        key["search"] = _hash([spec.search.model_dump(mode="json"), mix_files])[:16]
+    return key

@@ -40,6 +40,7 @@ from ..hardware.spec import Accelerator
 from ..inputs import brief
 from ..workload.point import WORKLOAD_FIELDS, WorkloadPoint
 from .keys import _canonical, _hash, point_id
+from .search_spec import SearchSpec
 
 __all__ = ["Axis", "Constraint", "Sampling", "SweepSpec", "WorkloadPoint", "WORKLOAD_FIELDS", "WORKLOAD_PREFIX",
            "DESIGN_METRICS", "design_metric", "nonlinear_area_mm2", "point_id", "_canonical", "_hash"]
@@ -325,6 +326,9 @@ class SweepSpec(Frozen):
     axes: tuple[Axis, ...]
     sampling: Sampling = Sampling()
     constraints: tuple[Constraint, ...] = ()
+    search: Optional[SearchSpec] = None
+    """Search the axes with a multi-objective optimiser instead of enumerating them
+    (:mod:`.search_spec`; ``accelmodel sweep`` then runs :func:`~accelmodel.sweep.search.run_search`)."""
 
     @model_validator(mode="before")
     @classmethod
