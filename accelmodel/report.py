@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from .cost.names import BOUND_CODE, BOUNDS, ENERGY_COLUMNS, ENERGY_COMPONENTS
+from .cost.fusion import shift_layer
 from .cost.totals import RowStats, kind_codes, totals
 from .hardware.spec import Accelerator
 from .unit_accuracy import accuracy_columns, design_accuracy
@@ -49,7 +50,7 @@ from .workload.config import TransformerConfig
 from .workload.graph import Op
 from .workload.kinds import KINDS
 
-ID_COLUMNS = ("layer", "name", "op", "kind", "function", "m", "k", "n", "count", "elements")
+ID_COLUMNS = ("layer", "name", "op", "kind", "function", "m", "k", "n", "count", "elements", "fused_into")
 
 
 @dataclass(frozen=True)
@@ -88,12 +89,13 @@ class PassRows:
             for i in range(repeat):
                 layer = first_layer + i
                 for op, start, count in ops:
+                    layer = op.layer if i == 0 else first_layer + i
                     name = op.name if i == 0 else f"L{layer}." + op.name[len(prefix):]
                     for r in range(start, start + count):
                         s = suffix[r]
-                        ident.append((op.layer if i == 0 else layer, f"{name}.{s}" if s else name,
+                        ident.append((layer, f"{name}.{s}" if s else name,
                                       f"{op.op}.{s}" if s else op.op, kind[r], op.function, op.m, op.k, op.n,
-                                      op.count, op.elements))
+                                      op.count, op.elements, shift_layer(op.fused_into, layer - op.layer)))
         take = self.frame_rows()
         df = pd.DataFrame(dict(zip(ID_COLUMNS, zip(*ident))) if ident else {c: [] for c in ID_COLUMNS})
         body = {c: v[take] for c, v in self.columns.items() if c not in ("suffix", "kind", "function")}
@@ -171,7 +173,7 @@ class Report:
     def totals(self) -> dict[str, np.ndarray]:
         """:func:`accelmodel.cost.totals.totals` of this pass (arrays of one design)."""
         c = self.rows.columns
-        useful = c.get("nonzero_macs", c["macs"])
+        useful = c.get("nonzero_macs", c.get("executed_macs", c["macs"]))
         stats = RowStats(
             mult=self.rows.mult, kind=kind_codes(list(c["kind"])), macs=c["macs"].astype(float),
             useful_macs=np.asarray(useful, dtype=float)[None, :], flops=c["flops"].astype(float),
