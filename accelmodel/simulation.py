@@ -81,7 +81,10 @@ def fusion_section(hw: Accelerator, columns: dict[str, np.ndarray], mult: np.nda
     sched = columns.get("attention_schedule", np.zeros(len(mult)))
     for r in np.flatnonzero(sched == ATTENTION_SCHEDULES.index("unfused_fallback")):
         op = ops[op_index[r]]
-        if op.op == "qk":
+        if op.op == "qk" and hw.schedule.attention_engine_kib == 0:
+            notes.append(f"attention_engine: {op.name} not fused: the design has no MHA engine "
+                         "(schedule.attention_engine_kib is 0)")
+        elif op.op == "qk":
             q, ctx = op.m // op.group, op.n
             need = q * ctx * hw.dtypes.accumulator_bytes / 1024
             notes.append(f"attention_engine: {op.name} falls back to unfused attention: one head's {q} x {ctx} "

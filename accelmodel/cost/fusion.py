@@ -107,8 +107,6 @@ class _Fuser:
             r = self._unit_reason(slot)
             if r:
                 return r
-        if self.hw.schedule.fusion == "attention_engine" and self.hw.schedule.attention_engine_kib == 0:
-            return "the design has no MHA engine (schedule.attention_engine_kib is 0)"
         return ""
 
     def note(self, what: str, op: Op, reason: str) -> None:
