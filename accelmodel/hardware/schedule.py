@@ -40,7 +40,7 @@ class Schedule(Frozen):
     can process a matmul's output as it drains. Default: Gemmini applies the activation
     and the output scaling as data leaves the accumulator, and adds residuals by
     accumulating into it (Genc et al., DAC 2021)."""
-    attention_engine_kib: NonNegativeFloat = Field(default=0.0, le=1048576)
+    attention_engine_kib: NonNegativeFloat = Field(default=0.0, le=16777216)
     """Score buffer of a fused multi-head-attention engine (QK -> buffer -> softmax -> SV),
     KiB; it must hold one head's q_len x kv_len scores at the accumulator width. 0: none."""
 
