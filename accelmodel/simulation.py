@@ -88,7 +88,8 @@ def fusion_section(hw: Accelerator, columns: dict[str, np.ndarray], mult: np.nda
             q, ctx = op.m // op.group, op.n
             need = q * ctx * hw.dtypes.accumulator_bytes / 1024
             notes.append(f"attention_engine: {op.name} falls back to unfused attention: one head's {q} x {ctx} "
-                         f"scores need {need:g} KiB, the engine's buffer holds {hw.schedule.attention_engine_kib:g} KiB")
+                         f"scores need {need:g} KiB, the engine's buffer holds "
+                         f"{hw.schedule.attention_engine_kib:g} KiB")
     used = sorted({ATTENTION_SCHEDULES[int(c)] for c in sched if c > 0})
     return {"dram_bytes_saved": saved,
             "fusion": {"mode": hw.schedule.fusion, "attention": used, "not_fused": notes}}

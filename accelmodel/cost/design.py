@@ -99,14 +99,14 @@ class DesignBatch:
     energy: dict[tuple[str, str], np.ndarray]
     """J per action, by (component, action)."""
     static_power_w: np.ndarray
-    fusion: str = "none"
+    fusion: str
     """The schedule's fusion mode (common to the batch)."""
-    array_cols: np.ndarray | None = None
-    usable_scratchpad_bytes: np.ndarray | None = None
+    array_cols: np.ndarray
+    usable_scratchpad_bytes: np.ndarray
     """Bytes one tile may use (half the buffer when double-buffered)."""
-    usable_accumulator_bytes: np.ndarray | None = None
-    accumulator_width_bytes: np.ndarray | None = None
-    engine_bytes: np.ndarray | None = None
+    usable_accumulator_bytes: np.ndarray
+    accumulator_width_bytes: np.ndarray
+    engine_bytes: np.ndarray
     """Score buffer of the fused MHA engine, bytes (0: none)."""
 
     @property

@@ -234,22 +234,22 @@ def _attention(b: _Builder, ps: _Pass, layer: int, kvh: int, h: str) -> str:
     k = _linear(b, p + "k_proj", layer, "k_proj", "wk", (a_in, "normed"), d, d_kv, T)
     v = _linear(b, p + "v_proj", layer, "v_proj", "wv", (a_in, "normed"), d, d_kv, T)
     if cfg.positions == "rotary":
-        q = b.add(Op(p + "rope_q", layer, "rope_q", ROPE, "rope", elements=T * d_q, heads=nh, src="q_proj"), (q, "q", T * d_q))
+        q = b.add(Op(p + "rope_q", layer, "rope_q", ROPE, "rope", elements=T * d_q, heads=nh, src="q_proj"),
+                  (q, "q", T * d_q))
         k = b.add(Op(p + "rope_k", layer, "rope_k", ROPE, "rope", elements=T * d_kv, heads=kvh,
                           src="k_proj"), (k, "k", T * d_kv))
     cnt, gm = ps.batch * kvh, cfg.group * ps.q_len
     score_el = ps.batch * nh * ps.q_len * ps.ctx
     causal = cfg.arch == "decoder" and ps.q_len > 1
-    att = dict(heads=nh, causal=causal)
     qk = b.add(Op(p + "qk", layer, "qk", MATMUL, m=gm, k=cfg.hd, n=ps.ctx, count=cnt, group=cfg.group, src="q_proj",
-                  **att),
+                  heads=nh, causal=causal),
                (q, "q", T * d_q), (k, "k_cache", ps.batch * ps.ctx * d_kv))
     sm_in = b.add(Op(p + "scale_mask", layer, "scale_mask", ELEMENTWISE, "scale_mask", elements=score_el, src="qk",
-                     **att), (qk, "scores", score_el))
+                     heads=nh, causal=causal), (qk, "scores", score_el))
     sm = b.add(Op(p + "softmax", layer, "softmax", SOFTMAX, "softmax", elements=score_el, row_len=ps.ctx,
-                  src="scale_mask", **att), (sm_in, "scores", score_el))
+                  src="scale_mask", heads=nh, causal=causal), (sm_in, "scores", score_el))
     sv = b.add(Op(p + "sv", layer, "sv", MATMUL, m=gm, k=ps.ctx, n=cfg.hd, count=cnt, group=cfg.group,
-                  src="softmax", **att),
+                  src="softmax", heads=nh, causal=causal),
                (sm, "probs", score_el), (v, "v_cache", ps.batch * ps.ctx * d_kv))
     o = _linear(b, p + "o_proj", layer, "o_proj", "wo", (sv, "attn"), d_q, d, T)
     r1 = b.add(Op(p + "residual_attn", layer, "residual_attn", RESIDUAL, "add", elements=T * d, inputs=2,
