@@ -35,7 +35,7 @@ from typing import Sequence
 from ..hardware.spec import Accelerator
 from ..workload.graph import Op, OpSequence, Segment
 from ..workload.kinds import OpKind
-from .design import SLOT_FOR_KIND
+from .design import SLOT_FOR_KIND, structure_key
 
 ATTENTION_OPS = ("qk", "scale_mask", "softmax", "sv")
 _PATH_KINDS = {OpKind.ACTIVATION.value, OpKind.ELEMENTWISE.value, OpKind.RESIDUAL.value, OpKind.ROPE.value}
@@ -170,6 +170,19 @@ def fuse_sequence(seq: OpSequence, hw: Accelerator) -> tuple[OpSequence, tuple[s
     ``seq`` itself."""
     if hw.schedule.fusion == "none":
         return seq, ()
+    key = (seq, structure_key(hw))  # all the pass reads of the design
+    hit = _MEMO.get(key)
+    if hit is None:
+        if len(_MEMO) >= 256:
+            _MEMO.clear()
+        hit = _MEMO[key] = _fuse(seq, hw)
+    return hit
+
+
+_MEMO: dict[tuple, tuple[OpSequence, tuple[str, ...]]] = {}
+
+
+def _fuse(seq: OpSequence, hw: Accelerator) -> tuple[OpSequence, tuple[str, ...]]:
     f = _Fuser(hw)
     segments: list[Segment] = []
     prev: _Exit | None = None
