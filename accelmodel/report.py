@@ -24,6 +24,10 @@ pruning    (only with ``simulate(..., pruning=)``) density (kept weights / dense
            exceed dense), dense_weight_bytes, decompress_cycles, and the
            unpruned op's dense_macs, dense_compute_cycles, dense_dram_bytes,
            dense_latency_s, dense_bound, dense_energy_j
+fusion     fused_into (the op whose fused group this op joined, '' if none),
+           unfused_dram_bytes (the row's DRAM bytes without fusion); with a fusing
+           schedule also attention_schedule (0 none, 1 MHA engine, 2 tiled, 3 fell
+           back) and executed_macs (MACs the array runs: causal tiles skipped)
 energy     energy_mac_j, energy_scratchpad_j, energy_accumulator_j, energy_l2_j,
            energy_dram_j, energy_nonlinear_j, energy_cpu_j, energy_static_j, energy_j
 

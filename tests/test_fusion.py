@@ -78,7 +78,7 @@ def test_fused_attention_moves_no_score_bytes():
     l, hd, heads = 512, cfg.hd, cfg.n_heads
     qk = att[att["op"] == "qk"]["dram_bytes"].iloc[0]
     sv = att[att["op"] == "sv"]["dram_bytes"].iloc[0]
-    assert qk == pytest.approx((l * hd + l * hd) * 1.0 * heads)   # Q and K, 8-bit inputs
+    assert qk == pytest.approx((l * hd + l * hd) * 1.0 * heads)   # Q and K, 8-bit inputs (MHA: a K/V head per head)
     assert sv == pytest.approx((l * hd * 1.0 + l * hd * 1.0) * heads)  # V (8-bit) and O (8-bit outputs)
     # one head's 512 x 512 scores at 32 bits are 1024 KiB: a smaller buffer falls back, and says so
     small = with_updates(hw, {"schedule.attention_engine_kib": 1023, "schedule.fusion": "attention_engine"})
@@ -92,19 +92,19 @@ def test_tiled_attention_traffic_equals_its_io_formula():
     cfg = load_workload("llama3-8b")
     l, hd = 2048, cfg.hd
     hw = GENERAL
+    g = cfg.n_heads // cfg.n_kv_heads                              # 4 query heads per K/V head
     bc = max(hw.array.cols, hd)                                    # 128
     spad, acc = hw.usable_scratchpad_bytes, hw.usable_accumulator_bytes  # 128 KiB, 64 KiB
-    br = int(min((spad - 2 * bc * hd) // (hd + bc), acc // ((bc + hd + 2) * 4), l))
-    assert br == 63
+    br = int(min((spad - 2 * bc * hd) // (g * (hd + bc)), acc // (g * (bc + hd + 2) * 4), l))
+    assert br == 15                                                # 60 query rows x 258 x 4 B <= 64 KiB
     t = flash_tiles(l, l, br, bc, causal=True)
     rep, df = _ops(hw, "flash", "llama3-8b", seq_len=l)
-    heads = cfg.n_heads
-    q_bytes = o_bytes = l * hd * 1.0
-    kv = t["kv_rows"] * hd * 1.0
+    q_bytes = o_bytes = l * hd * 1.0 * cfg.n_heads
+    kv = t["kv_rows"] * hd * 1.0 * cfg.n_kv_heads
     row = df[df["name"] == "L0.qk"].iloc[0]
     assert row["attention_schedule"] == 2
-    assert row["dram_bytes"] == pytest.approx((q_bytes + kv) * heads)
-    assert df[df["name"] == "L0.sv"]["dram_bytes"].iloc[0] == pytest.approx((kv + o_bytes) * heads)
+    assert row["dram_bytes"] == pytest.approx(q_bytes + kv)
+    assert df[df["name"] == "L0.sv"]["dram_bytes"].iloc[0] == pytest.approx(kv + o_bytes)
     assert (df[df["op"].isin(["scale_mask", "softmax"])]["dram_bytes"] == 0).all()
     # the array computes only the visited area
     area = t["area"] / (l * l)

@@ -12,10 +12,12 @@ Every report row gets ``unfused_dram_bytes`` (its bytes without fusion) and
 * attention rows, per design: the MHA engine if the mode asks for it and one
   head's scores (q_len x kv_len at the accumulator width) fit its buffer
   (``schedule.attention_engine_kib``); else tiled online softmax if the mode
-  allows it (``flash``, ``all``) and a tile fits; else unfused. Engine: per query
-  head Q, K, V are read and O written once. Tiled (FlashAttention-2 order, query
-  blocks outer): per query head Q read and O written once, K and V read once per
-  query block for the key blocks it visits (:func:`flash_tiles`); the online
+  allows it (``flash``, ``all``) and a tile fits; else unfused. Engine: Q read and
+  O written once per query head, K and V once per K/V head (the GQA group's heads
+  share them, as in the unfused lowering). Tiled (FlashAttention-2 order, query
+  blocks outer, a block holding the group's queries): Q read and O written once
+  per query head, K and V once per K/V head and query block for the key blocks it
+  visits (:func:`flash_tiles`); the online
   softmax's rescaling (running max, sum and the O accumulator: hd + 2 element
   operations per query row per visited key block after the first, and hd per row
   for the final normalisation) is charged to the softmax unit. Causal prefill
@@ -55,18 +57,19 @@ def flash_tiles(q: int, ctx: int, br: int, bc: int, causal: bool) -> dict[str, i
             "rescale_rows": int((rows * (visited - 1)).sum())}
 
 
-def flash_block_sizes(q: int, hd: int, ctx: int, db: DesignBatch) -> tuple[np.ndarray, np.ndarray]:
+def flash_block_sizes(q: int, hd: int, ctx: int, group: int, db: DesignBatch) -> tuple[np.ndarray, np.ndarray]:
     """(Br, Bc) per design: key blocks as wide as the head dimension and at least one
     array width (at most ``ctx``), so the rescaling costs about one pass over the
-    scores; query
-    blocks as tall as the buffers allow (at most ``q``): the scratchpad holds the Q,
-    K, V and probability tiles at the input width, the accumulator the score tile,
-    the O accumulator and the running max and sum at the accumulator width. Br = 0:
-    no tile fits."""
+    scores; query blocks of Br positions of each of the ``group`` query heads that
+    share a K/V head (GQA: the group's queries are stacked, as in the op lowering, so
+    each K/V tile serves all of them), as many as the buffers allow (at most ``q``):
+    the scratchpad holds the Q, K, V and probability tiles at the input width, the
+    accumulator the score tile, the O accumulator and the running max and sum at the
+    accumulator width. Br = 0: no tile fits."""
     bc = np.minimum(ctx, np.maximum(db.array_cols, hd)).astype(np.int64)
     in_b, acc_b = db.input_bytes, db.accumulator_width_bytes
-    by_spad = (db.usable_scratchpad_bytes / in_b - 2 * bc * hd) // (hd + bc)
-    by_acc = db.usable_accumulator_bytes // ((bc + hd + 2) * acc_b)
+    by_spad = (db.usable_scratchpad_bytes / in_b - 2 * bc * hd) // (group * (hd + bc))
+    by_acc = db.usable_accumulator_bytes // (group * (bc + hd + 2) * acc_b)
     br = np.clip(np.minimum(by_spad, by_acc), 0, q).astype(np.int64)
     return br, bc
 
@@ -82,11 +85,11 @@ class _Attention:
 
     def __init__(self, qk: Op, db: DesignBatch):
         q, ctx, hd = _attention_geometry(qk)
-        self.q, self.ctx, self.hd, self.heads = q, ctx, hd, qk.count * qk.group
+        self.q, self.ctx, self.hd, self.kv_heads, self.heads = q, ctx, hd, qk.count, qk.count * qk.group
         mode = db.fusion
         fits = q * ctx * db.accumulator_width_bytes <= db.engine_bytes
         self.engine = (mode in ("attention_engine", "all")) & (db.engine_bytes > 0) & fits
-        self.br, self.bc = flash_block_sizes(q, hd, ctx, db)
+        self.br, self.bc = flash_block_sizes(q, hd, ctx, qk.group, db)
         tiled_ok = mode in ("flash", "all")
         self.tiled = tiled_ok & ~self.engine & (self.br >= 1)
         self.schedule = np.where(self.engine, 1, np.where(self.tiled, 2, 3)).astype(float)
@@ -104,11 +107,12 @@ class _Attention:
         return self.engine | self.tiled
 
     def matmul_dram_bytes(self, op: Op, db: DesignBatch) -> np.ndarray:
-        """DRAM bytes of Q.K^T (Q and K) or softmax.V (V and O), all heads."""
+        """DRAM bytes of Q.K^T (Q and K) or softmax.V (V and O), all heads: Q and O once
+        per query head, K (or V) once per K/V head (engine) or per query block (tiled)."""
         in_b, out_b = db.input_bytes, db.output_bytes
-        kv = np.where(self.engine, self.ctx, self.kv_rows) * self.hd * in_b
-        own = self.q * self.hd * (in_b if op.op == "qk" else out_b)
-        return (own + kv) * self.heads
+        kv = np.where(self.engine, self.ctx, self.kv_rows) * self.hd * in_b * self.kv_heads
+        own = self.q * self.hd * (in_b if op.op == "qk" else out_b) * self.heads
+        return own + kv
 
 
 def _set(d: Demand, r: int, name: str, value: np.ndarray) -> None:
