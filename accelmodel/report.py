@@ -24,6 +24,10 @@ pruning    (only with ``simulate(..., pruning=)``) density (kept weights / dense
            exceed dense), dense_weight_bytes, decompress_cycles, and the
            unpruned op's dense_macs, dense_compute_cycles, dense_dram_bytes,
            dense_latency_s, dense_bound, dense_energy_j
+fusion     fused_into (the op whose fused group this op joined, '' if none),
+           unfused_dram_bytes (the row's DRAM bytes without fusion); with a fusing
+           schedule also attention_schedule (0 none, 1 MHA engine, 2 tiled, 3 fell
+           back) and executed_macs (MACs the array runs: causal tiles skipped)
 energy     energy_mac_j, energy_scratchpad_j, energy_accumulator_j, energy_l2_j,
            energy_dram_j, energy_nonlinear_j, energy_cpu_j, energy_static_j, energy_j
 
@@ -42,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from .cost.names import BOUND_CODE, BOUNDS, ENERGY_COLUMNS, ENERGY_COMPONENTS
+from .cost.fusion import shift_layer
 from .cost.totals import RowStats, kind_codes, totals
 from .hardware.spec import Accelerator
 from .unit_accuracy import accuracy_columns, design_accuracy
@@ -49,7 +54,7 @@ from .workload.config import TransformerConfig
 from .workload.graph import Op
 from .workload.kinds import KINDS
 
-ID_COLUMNS = ("layer", "name", "op", "kind", "function", "m", "k", "n", "count", "elements")
+ID_COLUMNS = ("layer", "name", "op", "kind", "function", "m", "k", "n", "count", "elements", "fused_into")
 
 
 @dataclass(frozen=True)
@@ -88,12 +93,13 @@ class PassRows:
             for i in range(repeat):
                 layer = first_layer + i
                 for op, start, count in ops:
+                    layer = op.layer if i == 0 else first_layer + i
                     name = op.name if i == 0 else f"L{layer}." + op.name[len(prefix):]
                     for r in range(start, start + count):
                         s = suffix[r]
-                        ident.append((op.layer if i == 0 else layer, f"{name}.{s}" if s else name,
+                        ident.append((layer, f"{name}.{s}" if s else name,
                                       f"{op.op}.{s}" if s else op.op, kind[r], op.function, op.m, op.k, op.n,
-                                      op.count, op.elements))
+                                      op.count, op.elements, shift_layer(op.fused_into, layer - op.layer)))
         take = self.frame_rows()
         df = pd.DataFrame({c: list(v) for c, v in zip(ID_COLUMNS, zip(*ident))} if ident
                           else {c: [] for c in ID_COLUMNS})
@@ -172,7 +178,7 @@ class Report:
     def totals(self) -> dict[str, np.ndarray]:
         """:func:`accelmodel.cost.totals.totals` of this pass (arrays of one design)."""
         c = self.rows.columns
-        useful = c.get("nonzero_macs", c["macs"])
+        useful = c.get("nonzero_macs", c.get("executed_macs", c["macs"]))
         stats = RowStats(
             mult=self.rows.mult, kind=kind_codes(list(c["kind"])), macs=c["macs"].astype(float),
             useful_macs=np.asarray(useful, dtype=float)[None, :], flops=c["flops"].astype(float),

@@ -32,7 +32,7 @@ from .workload.config import load_config_file, load_workload
 
 OPS_FILE, SUMMARY_FILE, HW_FILE, WORKLOAD_FILE = "ops.csv", "summary.json", "hw.yaml", "workload.yaml"
 
-_STRING_COLUMNS = ("name", "op", "kind", "function", "unit", "loop_order", "bound")
+_STRING_COLUMNS = ("name", "op", "kind", "function", "unit", "loop_order", "bound", "fused_into")
 
 
 def _jsonable(x):

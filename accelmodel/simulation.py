@@ -13,6 +13,7 @@ import numpy as np
 
 from .cost.demand import Demand
 from .cost.engine import cost_pass, raise_if_failed
+from .cost.fusion import fuse_sequence
 from .cost.evaluate import Costs
 from .cost.names import BOUNDS, ENERGY_COMPONENTS
 from .hardware.spec import Accelerator
@@ -50,16 +51,47 @@ def simulate(
     cfg = load_workload(model) if isinstance(model, str) else model
     plan = load_pruning_plan(pruning) if isinstance(pruning, (str, Path)) else pruning
     if plan is not None:
+        if hw.schedule.fusion != "none":
+            from .errors import SpecError
+            raise SpecError("schedule.fusion: fusion together with a pruning plan is not modelled; use fusion none")
         from .pruned import simulate_pruned
         return simulate_pruned(hw, cfg, phase, batch, seq_len, kv_len, plan)
-    seq = op_sequence(cfg, phase, batch, seq_len, kv_len)
+    seq, not_fused = fuse_sequence(op_sequence(cfg, phase, batch, seq_len, kv_len), hw)
     uniq = seq.unique
     pc = cost_pass(uniq.ops, [hw])
     raise_if_failed(pc)
     columns = row_columns(pc.demand, pc.costs, hw, uniq.ops)
     mult = np.asarray(uniq.mult, dtype=float)[pc.demand.op_index]
     segments = segment_rows(seq.segments, uniq.where, pc.demand.op_index)
-    return make_report(PassRows(columns, mult, segments), hw, cfg, phase, batch, seq_len, kv_len)
+    extra = fusion_section(hw, columns, mult, uniq.ops, pc.demand.op_index, not_fused)
+    return make_report(PassRows(columns, mult, segments), hw, cfg, phase, batch, seq_len, kv_len, extra)
+
+
+def fusion_section(hw: Accelerator, columns: dict[str, np.ndarray], mult: np.ndarray, ops, op_index: np.ndarray,
+                   not_fused: tuple[str, ...]) -> dict:
+    """The summary's ``dram_bytes_saved`` and ``fusion`` section (nothing for ``fusion: none``):
+    requested fusions that were not possible, with the reason, including attention groups whose
+    scores did not fit the MHA engine's buffer."""
+    if hw.schedule.fusion == "none":
+        return {}
+    from .cost.fused_demand import ATTENTION_SCHEDULES
+    saved = float(((columns["unfused_dram_bytes"] - columns["dram_bytes"]) * mult).sum())
+    notes = list(not_fused)
+    sched = columns.get("attention_schedule", np.zeros(len(mult)))
+    for r in np.flatnonzero(sched == ATTENTION_SCHEDULES.index("unfused_fallback")):
+        op = ops[op_index[r]]
+        if op.op == "qk" and hw.schedule.attention_engine_kib == 0:
+            notes.append(f"attention_engine: {op.name} not fused: the design has no MHA engine "
+                         "(schedule.attention_engine_kib is 0)")
+        elif op.op == "qk":
+            q, ctx = op.m // op.group, op.n
+            need = q * ctx * hw.dtypes.accumulator_bytes / 1024
+            notes.append(f"attention_engine: {op.name} falls back to unfused attention: one head's {q} x {ctx} "
+                         f"scores need {need:g} KiB, the engine's buffer holds "
+                         f"{hw.schedule.attention_engine_kib:g} KiB")
+    used = sorted({ATTENTION_SCHEDULES[int(c)] for c in sched if c > 0})
+    return {"dram_bytes_saved": saved,
+            "fusion": {"mode": hw.schedule.fusion, "attention": used, "not_fused": notes}}
 
 
 def make_report(rows: PassRows, hw: Accelerator, cfg: TransformerConfig, phase: str, batch: int, seq_len: int,

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from ..errors import SpecError
 from ..explain import explain, op_label
+from ..hardware.schedule import FUSION_MODES
+from ..hardware.spec import with_updates
 from ..inputs import check_output_dir
 from ..report_io import save_run
 from ..simulation import simulate
@@ -37,6 +39,9 @@ def add_parser(sub) -> None:
                    help="decode: tokens already in the KV cache (default 512)")
     p.add_argument("--pruning", metavar="FILE|NAME",
                    help="pruning plan YAML, or a bundled plan name (block16_50, unstructured_80, head_25, ...)")
+    p.add_argument("--fusion", choices=FUSION_MODES, default=None,
+                   help="override the design's schedule.fusion: none (every op round-trips DRAM), elementwise, "
+                        "norm, attention_engine, flash (tiled online softmax) or all (docs/model.md, Fusion)")
     p.add_argument("--out", metavar="DIR", help="write ops.csv, summary.json, hw.yaml and workload.yaml here")
     p.add_argument("--plots", metavar="DIR", help="write the standard figures here (roofline, latency and energy "
                                                   "breakdowns, FLOPs vs latency, layer-0 timeline) as PNG and PDF")
@@ -60,6 +65,8 @@ def run(args) -> int:
         if target:
             check_output_dir(target, flag)
     hw = resolve_hw(args.hw)
+    if args.fusion is not None:
+        hw = with_updates(hw, {"schedule.fusion": args.fusion})
     cfg = load_workload(args.workload)
     kv = args.kv_len if args.kv_len is not None else (512 if args.phase == "decode" else 0)
     plan = resolve_pruning(args.pruning) if args.pruning else None
@@ -131,6 +138,12 @@ def format_summary(rep, s: dict, why: dict | None = None) -> str:
                          f"{si(o['latency_s'], 's')}, energy {si(o['energy_j'], 'J')})")
         if help_["failed"]:
             lines.append("  not evaluated: " + "; ".join(f"{f['change']} ({f['error']})" for f in help_["failed"]))
+    fu = s.get("fusion")
+    if fu:
+        lines += ["", f"Fusion ({fu['mode']}): DRAM traffic {si(s['dram_bytes'] + s['dram_bytes_saved'], 'B')} unfused "
+                  f"-> {si(s['dram_bytes'], 'B')} (saved {si(s['dram_bytes_saved'], 'B')})"
+                  + (f"; attention: {', '.join(fu['attention'])}" if fu["attention"] else "")]
+        lines += [f"  not fused: {n}" for n in fu["not_fused"]]
     sp = s.get("sparsity")
     if sp:
         lines += ["", f"Pruning ({sp['plan'] or 'plan'}) vs the dense model on the same hardware:",

@@ -41,10 +41,13 @@ ACTIONS: tuple[tuple[str, str], ...] = (
 
 
 def structure_key(hw: Accelerator) -> tuple:
-    """What decides which cost rows each op has: the unit kind of every slot
-    and whether the design has an L2."""
+    """What decides which cost rows each op has: the unit kind of every slot,
+    whether the design has an L2, and (when it fuses) its schedule's mode and
+    accumulator path (which ops fuse: :mod:`accelmodel.cost.fusion`)."""
     nl = hw.nonlinear
-    return (tuple(getattr(nl, s).kind for s in SLOTS), hw.l2 is not None)
+    key = (tuple(getattr(nl, s).kind for s in SLOTS), hw.l2 is not None)
+    sch = hw.schedule
+    return key if sch.fusion == "none" else key + (sch.fusion, tuple(sch.accumulator_path))
 
 
 def _unit_of(hw: Accelerator, slot: str):
@@ -98,6 +101,15 @@ class DesignBatch:
     energy: dict[tuple[str, str], np.ndarray]
     """J per action, by (component, action)."""
     static_power_w: np.ndarray
+    fusion: str
+    """The schedule's fusion mode (common to the batch)."""
+    array_cols: np.ndarray
+    usable_scratchpad_bytes: np.ndarray
+    """Bytes one tile may use (half the buffer when double-buffered)."""
+    usable_accumulator_bytes: np.ndarray
+    accumulator_width_bytes: np.ndarray
+    engine_bytes: np.ndarray
+    """Score buffer of the fused MHA engine, bytes (0: none)."""
 
     @property
     def size(self) -> int:
@@ -145,6 +157,12 @@ class DesignBatch:
             host_cycles={f: col(lambda h, f=f: getattr(h.host.cycles_per_element, f)) for f in HOST_FUNCTIONS},
             energy=energy_table(hws),
             static_power_w=col(lambda h: h.energy.static_power_mw * 1e-3),
+            fusion=hws[0].schedule.fusion,
+            array_cols=col(lambda h: h.array.cols),
+            usable_scratchpad_bytes=col(lambda h: h.usable_scratchpad_bytes),
+            usable_accumulator_bytes=col(lambda h: h.usable_accumulator_bytes),
+            accumulator_width_bytes=col(lambda h: h.dtypes.accumulator_bytes),
+            engine_bytes=col(lambda h: h.schedule.attention_engine_bytes),
         )
 
 

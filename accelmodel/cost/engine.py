@@ -19,6 +19,7 @@ from ..workload.graph import Op
 from .demand import Demand, lower_ops
 from .design import EMBED_SLOT, SLOT_FOR_KIND, DesignBatch
 from .evaluate import Costs, evaluate
+from .fused_demand import apply_fusion
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ def cost_pass(ops: Sequence[Op], hws: Sequence[Accelerator],
     if unit_err is not None:
         errors = [unit_err] * len(hws)
     with np.errstate(invalid="ignore"):
-        demand = lower_ops(ops, tilings, batch)
+        demand = apply_fusion(lower_ops(ops, tilings, batch), ops, batch)
         costs = evaluate(demand, batch)
     return PassCosts(batch, demand, costs, tuple(errors))
 

@@ -15,6 +15,7 @@ from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, model_
 
 from ..specbase import Frozen, read_yaml_mapping
 from .nonlinear import NonlinearAssignment
+from .schedule import Schedule
 from .sparsity import SparsitySupport
 
 
@@ -254,6 +255,8 @@ class Accelerator(Frozen):
     energy: EnergyTable = Field(default_factory=EnergyTable)
     sparsity: SparsitySupport = Field(default_factory=SparsitySupport)
     """What the hardware can exploit of pruned weights (default: nothing, dense execution)."""
+    schedule: Schedule = Field(default_factory=Schedule)
+    """What may run fused and where the units sit (default: no fusion)."""
     area_mm2: Optional[PositiveFloat] = Field(default=None, le=100000)
     """Total die area of the accelerator if known, mm^2 (reported by sweeps)."""
 

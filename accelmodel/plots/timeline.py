@@ -77,10 +77,33 @@ def flops_vs_latency(reports, *, by: str = "kind", energy: bool = False, title: 
 # ---------------------------------------------------------------------------
 
 
+def fused_groups(ops: pd.DataFrame) -> pd.DataFrame:
+    """One row per fused group of ``ops`` (one layer's rows): ops fused into an op of
+    these rows (``fused_into``) join its row, named ``head+member+...``, with their
+    latencies summed and the bound of the longest member; other ops stay as they are."""
+    if "fused_into" not in ops.columns or not (ops["fused_into"].astype(str) != "").any():
+        return ops[["name", "kind", "latency_s", "bound"]].reset_index(drop=True)
+    names = ops["name"].astype(str).tolist()
+    head = [f if f in names else n for n, f in zip(names, ops["fused_into"].fillna("").astype(str))]
+    rows: dict[str, dict] = {}
+    for n, h, k, lat, b in zip(names, head, ops["kind"].astype(str), ops["latency_s"].astype(float),
+                               ops["bound"].astype(str)):
+        g = rows.setdefault(h, {"name": h, "kind": k, "latency_s": 0.0, "bound": b, "_longest": -1.0})
+        if n != h:
+            g["name"] += "+" + n.split(".")[-1]
+        if h == n:
+            g["kind"] = k
+        g["latency_s"] += lat
+        if lat > g["_longest"]:
+            g["bound"], g["_longest"] = b, lat
+    return pd.DataFrame(list(rows.values())).drop(columns="_longest")
+
+
 def timeline(report: Report, layer: int = 0, *, title: str | None = None,
              figsize: tuple[float, float] | None = None) -> Figure:
     """Gantt chart of one layer: ops run one after another, so op i starts at the
-    summed latency of ops 0..i-1 of that layer. One row per op (top = first),
+    summed latency of ops 0..i-1 of that layer. One row per op (top = first), a
+    fused group (ops with ``fused_into``) as one bar at its first op's place,
     bars coloured by kind, the bound written after each bar. ``layer=-1`` is the
     embedding (and anything before block 0)."""
     df = _report_ops(report)
@@ -88,6 +111,7 @@ def timeline(report: Report, layer: int = 0, *, title: str | None = None,
     if ops.empty:
         have = sorted(int(v) for v in df["layer"].unique())
         raise ValueError(f"no ops in layer {layer} (layers {have[0]}..{have[-1]})")
+    ops = fused_groups(ops)
     lat = ops["latency_s"].to_numpy(float)
     start = np.concatenate([[0.0], np.cumsum(lat)[:-1]])
     total = float(lat.sum())

@@ -21,6 +21,7 @@ import pandas as pd
 
 from ..cost.design import structure_key
 from ..cost.engine import cost_pass, matmul_maps
+from ..cost.fusion import fuse_sequence
 from ..cost.names import BOUNDS
 from ..cost.totals import RowStats, kind_codes, totals
 from ..errors import AccelModelError
@@ -140,7 +141,8 @@ def _point_by_point(wl: WorkloadPoint, hws: Sequence[Accelerator], where: np.nda
 
 
 def _batched(wl: WorkloadPoint, hws: Sequence[Accelerator], where: np.ndarray, res: _Results, accuracy: bool) -> None:
-    uniq = workload_ops(wl).unique
+    seq = workload_ops(wl)
+    uniq = seq.unique
     tokens = wl.batch * (wl.seq_len if wl.phase == "prefill" else 1)
     pairs = dict.fromkeys((op.kind, op.function) for op in uniq.ops if not op.is_matmul)
     tilings, tiling_errors = matmul_maps(uniq.ops, [hws[i] for i in where])  # tiling ignores the units
@@ -150,11 +152,19 @@ def _batched(wl: WorkloadPoint, hws: Sequence[Accelerator], where: np.ndarray, r
     for positions in struct.values():
         members = [int(where[j]) for j in positions]
         sel = np.asarray(members)
-        maps = ({f: v[positions] for f, v in tilings.items()}, [tiling_errors[j] for j in positions])
-        pc = cost_pass(uniq.ops, [hws[i] for i in members], maps)
+        group = [hws[i] for i in members]
+        fused, _ = fuse_sequence(seq, group[0])  # the group shares its schedule (structure_key)
+        if fused is seq:
+            u = uniq
+            maps = ({f: v[positions] for f, v in tilings.items()}, [tiling_errors[j] for j in positions])
+        else:
+            u = fused.unique
+            maps = matmul_maps(u.ops, group)
+        pc = cost_pass(u.ops, group, maps)
         d, c = pc.demand, pc.costs
-        stats = RowStats(mult=np.asarray(uniq.mult, dtype=float)[d.op_index], kind=kind_codes(d.kind),
-                         macs=d.macs, useful_macs=np.broadcast_to(d.macs, c.latency_s.shape), flops=d.flops,
+        useful = d.columns.get("executed_macs", np.broadcast_to(d.macs, c.latency_s.shape))
+        stats = RowStats(mult=np.asarray(u.mult, dtype=float)[d.op_index], kind=kind_codes(d.kind),
+                         macs=d.macs, useful_macs=useful, flops=d.flops,
                          latency_s=c.latency_s, bound=c.bound, energy=c.energy, energy_j=c.energy_j,
                          dram_bytes=d.actions[("dram", "byte")])
         res.put_totals(sel, totals(stats, pc.batch.pes, pc.batch.clock_hz, tokens))

@@ -12,7 +12,9 @@ Conventions
   Q.K^T is ``[group*q_len, head_dim] . [head_dim, kv_len]`` and there are
   ``batch * kv_heads`` of them (``count``). For plain MHA group = 1.
 - Prefill computes the full (masked) l x l score matrix, as an accelerator
-  without causal-tile skipping does. Decode processes one new token per
+  without causal-tile skipping does; decoder prefill marks its attention ops
+  ``causal`` so a tiled schedule can skip fully masked tiles
+  (``accelmodel.cost.fusion``). Decode processes one new token per
   sequence and reads ``kv_len + 1`` cached keys/values (the cache plus the new
   entry, which the K/V projections append).
 - The decoder LM head runs on the last position of each sequence only (what
@@ -76,6 +78,17 @@ class Op:
     """Input tensors of an element-wise op (2 for add/multiply)."""
     heads: int = 0
     """Attention heads this op spans (for head-level pruning)."""
+    group: int = 1
+    """Query heads stacked along M in one instance (Q.K^T and softmax.V with GQA)."""
+    causal: bool = False
+    """Attention op of a causal (decoder) prefill: scores above the diagonal are masked."""
+    src: str = ""
+    """``op`` of the producer of this op's first input ('' if none or outside the block)."""
+    fusion: str = ""
+    """How a schedule runs it fused ('' alone; ``path``, ``norm``, ``attention``: see
+    ``accelmodel.cost.fusion``). Set by the fusion pass, never by the graph."""
+    fused_into: str = ""
+    """Name of the op whose group this op was fused into ('' if none)."""
 
     @property
     def is_matmul(self) -> bool:
@@ -107,8 +120,11 @@ class Op:
     def signature(self) -> tuple:
         """Everything the cost depends on, but not the name or layer: identical
         ops in different layers share it and are mapped once."""
-        return (self.kind, self.function, self.m, self.k, self.n, self.count, self.weight is not None,
+        base = (self.kind, self.function, self.m, self.k, self.n, self.count, self.weight is not None,
                 self.elements, self.row_len, self.inputs)
+        if self.causal or self.fusion:
+            return base + (self.causal, self.fusion, self.group)
+        return base
 
 
 @dataclass
@@ -186,11 +202,18 @@ class _Pass:
 
 def _norm(b: _Builder, ps: _Pass, name: str, layer: int, src: tuple) -> str:
     d, T, kind = ps.cfg.d_model, ps.tokens, ps.cfg.norm
-    return b.add(Op(name, layer, name.split(".")[-1], kind, kind, elements=T * d, row_len=d), (src[0], src[1], T * d))
+    return b.add(Op(name, layer, name.split(".")[-1], kind, kind, elements=T * d, row_len=d, src=_short(src[0])),
+                 (src[0], src[1], T * d))
+
+
+def _short(name: str) -> str:
+    """The ``op`` of a node name (``L3.q_proj`` -> ``q_proj``)."""
+    return name.split(".")[-1]
 
 
 def _linear(b: _Builder, name: str, layer: int, opn: str, weight: str, src: tuple, k: int, n: int, m: int) -> str:
-    return b.add(Op(name, layer, opn, MATMUL, m=m, k=k, n=n, weight=weight), (src[0], src[1], m * k))
+    return b.add(Op(name, layer, opn, MATMUL, m=m, k=k, n=n, weight=weight, src=_short(src[0])),
+                 (src[0], src[1], m * k))
 
 
 def _embeddings(b: _Builder, ps: _Pass) -> str:
@@ -212,20 +235,26 @@ def _attention(b: _Builder, ps: _Pass, layer: int, kvh: int, h: str) -> str:
     k = _linear(b, p + "k_proj", layer, "k_proj", "wk", (a_in, "normed"), d, d_kv, T)
     v = _linear(b, p + "v_proj", layer, "v_proj", "wv", (a_in, "normed"), d, d_kv, T)
     if cfg.positions == "rotary":
-        q = b.add(Op(p + "rope_q", layer, "rope_q", ROPE, "rope", elements=T * d_q, heads=nh), (q, "q", T * d_q))
-        k = b.add(Op(p + "rope_k", layer, "rope_k", ROPE, "rope", elements=T * d_kv, heads=kvh), (k, "k", T * d_kv))
+        q = b.add(Op(p + "rope_q", layer, "rope_q", ROPE, "rope", elements=T * d_q, heads=nh, src="q_proj"),
+                  (q, "q", T * d_q))
+        k = b.add(Op(p + "rope_k", layer, "rope_k", ROPE, "rope", elements=T * d_kv, heads=kvh,
+                          src="k_proj"), (k, "k", T * d_kv))
     cnt, gm = ps.batch * kvh, cfg.group * ps.q_len
     score_el = ps.batch * nh * ps.q_len * ps.ctx
-    qk = b.add(Op(p + "qk", layer, "qk", MATMUL, m=gm, k=cfg.hd, n=ps.ctx, count=cnt, heads=nh),
+    causal = cfg.arch == "decoder" and ps.q_len > 1
+    qk = b.add(Op(p + "qk", layer, "qk", MATMUL, m=gm, k=cfg.hd, n=ps.ctx, count=cnt, group=cfg.group, src="q_proj",
+                  heads=nh, causal=causal),
                (q, "q", T * d_q), (k, "k_cache", ps.batch * ps.ctx * d_kv))
-    sm_in = b.add(Op(p + "scale_mask", layer, "scale_mask", ELEMENTWISE, "scale_mask", elements=score_el, heads=nh),
-                  (qk, "scores", score_el))
+    sm_in = b.add(Op(p + "scale_mask", layer, "scale_mask", ELEMENTWISE, "scale_mask", elements=score_el, src="qk",
+                     heads=nh, causal=causal), (qk, "scores", score_el))
     sm = b.add(Op(p + "softmax", layer, "softmax", SOFTMAX, "softmax", elements=score_el, row_len=ps.ctx,
-                  heads=nh), (sm_in, "scores", score_el))
-    sv = b.add(Op(p + "sv", layer, "sv", MATMUL, m=gm, k=ps.ctx, n=cfg.hd, count=cnt, heads=nh),
+                  src="scale_mask", heads=nh, causal=causal), (sm_in, "scores", score_el))
+    sv = b.add(Op(p + "sv", layer, "sv", MATMUL, m=gm, k=ps.ctx, n=cfg.hd, count=cnt, group=cfg.group,
+                  src="softmax", heads=nh, causal=causal),
                (sm, "probs", score_el), (v, "v_cache", ps.batch * ps.ctx * d_kv))
     o = _linear(b, p + "o_proj", layer, "o_proj", "wo", (sv, "attn"), d_q, d, T)
-    r1 = b.add(Op(p + "residual_attn", layer, "residual_attn", RESIDUAL, "add", elements=T * d, inputs=2),
+    r1 = b.add(Op(p + "residual_attn", layer, "residual_attn", RESIDUAL, "add", elements=T * d, inputs=2,
+                  src="o_proj"),
                (o, "attn_out", T * d), (h, "hidden", T * d))
     if cfg.post_norm:
         r1 = _norm(b, ps, p + "attn_norm", layer, (r1, "hidden"))
@@ -239,15 +268,17 @@ def _ffn(b: _Builder, ps: _Pass, layer: int, r1: str) -> str:
     up = _linear(b, p + "ffn_up", layer, "ffn_up", "w_up", (f_in, "normed"), d, cfg.d_ff, T)
     if cfg.gated_ffn:
         gate = _linear(b, p + "ffn_gate", layer, "ffn_gate", "w_gate", (f_in, "normed"), d, cfg.d_ff, T)
-        act = b.add(Op(p + "act", layer, "act", ACTIVATION, cfg.activation, elements=T * cfg.d_ff),
+        act = b.add(Op(p + "act", layer, "act", ACTIVATION, cfg.activation, elements=T * cfg.d_ff, src="ffn_gate"),
                     (gate, "gate", T * cfg.d_ff))
-        hid = b.add(Op(p + "gated_mul", layer, "gated_mul", ELEMENTWISE, "mul", elements=T * cfg.d_ff, inputs=2),
+        hid = b.add(Op(p + "gated_mul", layer, "gated_mul", ELEMENTWISE, "mul", elements=T * cfg.d_ff, inputs=2,
+                       src="act"),
                     (act, "gate_act", T * cfg.d_ff), (up, "up", T * cfg.d_ff))
     else:
-        hid = b.add(Op(p + "act", layer, "act", ACTIVATION, cfg.activation, elements=T * cfg.d_ff),
+        hid = b.add(Op(p + "act", layer, "act", ACTIVATION, cfg.activation, elements=T * cfg.d_ff, src="ffn_up"),
                     (up, "up", T * cfg.d_ff))
     down = _linear(b, p + "ffn_down", layer, "ffn_down", "w_down", (hid, "ffn_hidden"), cfg.d_ff, d, T)
-    r2 = b.add(Op(p + "residual_ffn", layer, "residual_ffn", RESIDUAL, "add", elements=T * d, inputs=2),
+    r2 = b.add(Op(p + "residual_ffn", layer, "residual_ffn", RESIDUAL, "add", elements=T * d, inputs=2,
+                  src="ffn_down"),
                (down, "ffn_out", T * d), (r1, "hidden", T * d))
     if cfg.post_norm:
         r2 = _norm(b, ps, p + "ffn_norm", layer, (r2, "hidden"))
