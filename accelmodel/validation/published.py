@@ -4,9 +4,11 @@ Every row of the data file names a published number, its source (a key of
 docs/references.md) and where in it, a tolerance and the configuration that
 reproduces it. :func:`model_values` computes each number from the model (never
 from the file); :func:`published_rows` pairs them into validation-table rows with
-the relative error and whether the value is within the tolerance. Nothing here
-is fitted: :data:`FITTED` lists parameters chosen to match a published number
-(none so far), which the report prints with their sensitivity.
+the relative error and whether the value is within the tolerance.
+:func:`fitted_parameters` lists the parameters chosen to match a published number
+(the cross-road paper's LUT size and CORDIC width, :mod:`.softmax_units`), each with
+its value, the one number it was fitted on, and the sensitivity of every prediction
+to +-20% of it; validate prints them and ``--json`` includes them.
 """
 
 from __future__ import annotations
@@ -22,11 +24,6 @@ PUBLISHED_CSV = "published.csv"
 BASELINE, REBALANCED, IBERT = "gemmini_measured_host", "gemmini_rebalanced", "gemmini_ibert"
 SOURCE_PREFIX = "published"
 """``reference_source`` of the rows: ``published <citation key>, <where>``."""
-
-FITTED: tuple[dict, ...] = ()
-"""Parameters fitted to a published number: {name, value, fitted_on, sensitivity}. None:
-every number below comes from cited or measured inputs."""
-
 
 def published_path() -> Path:
     return bundled_dir("data") / PUBLISHED_CSV
@@ -79,17 +76,11 @@ def survey_values() -> dict[str, float]:
 
 
 def softmax_values() -> dict[str, float]:
-    """MAE of the bundled LUT, CORDIC and cross-road softmax units on the calibration set, and
-    APR = (1/MAE)/power normalised to the LUT, from the modelled MAE and each unit's power_mw."""
-    from ..hardware.nonlinear import CordicUnit, CrossRoadSoftmax, LutUnit
-    from ..unit_accuracy import unit_error
+    """MAE, modelled power and APR = (1/MAE)/power normalised to the LUT of the cross-road paper's
+    three units as built (presets ``kimchung_*``; :mod:`.softmax_units`)."""
+    from .softmax_units import unit_values
 
-    units = {"lut": LutUnit(), "cordic": CordicUnit(), "crossroad": CrossRoadSoftmax()}
-    mae = {k: unit_error(u, "softmax")[0] for k, u in units.items()}
-    apr = {k: (1.0 / mae[k]) / u.power_mw for k, u in units.items()}
-    out = {f"softmax_{k}_mae": v for k, v in mae.items()}
-    out.update({f"softmax_{k}_apr": apr[k] / apr["lut"] for k in units})
-    return out
+    return {k: v for k, v in unit_values().items() if not k.endswith("area_mm2")}
 
 
 def gate_values() -> dict[str, float]:
@@ -128,7 +119,29 @@ def published_rows(values: dict[str, float] | None = None, path: str | Path | No
     return rows
 
 
+@lru_cache(maxsize=1)
+def fitted_parameters() -> tuple[dict, ...]:
+    """Every parameter fitted to a published number: {name, value, fitted_on, target,
+    model_at_fit, sensitivity: {"-20%"|"+20%": {value, change: {key: relative change}}}}
+    (:func:`accelmodel.validation.softmax_units.sensitivity`). Nothing else in the model is fitted
+    to a published number."""
+    from .softmax_units import sensitivity
+
+    return tuple(sensitivity())
+
+
+def sensitivity_text(f: dict) -> str:
+    """``-20% (5): softmax_lut_mae +46%, ...; +20% (7): ...`` -- the predictions that move."""
+    parts = []
+    for label, m in f["sensitivity"].items():
+        moved = ", ".join(f"{k} {v:+.0%}" for k, v in m["change"].items() if abs(v) > 5e-4)
+        parts.append(f"{label} ({m['value']:g}): {moved or 'nothing moves'}")
+    return "; ".join(parts)
+
+
 def fitted_rows() -> list[dict]:
-    """The fitted parameters as info rows (none: see :data:`FITTED`)."""
-    return [make_row(f["name"], "fitted_value", f["value"], note=f"fitted on {f['fitted_on']}; {f['sensitivity']}")
-            for f in FITTED]
+    """The fitted parameters as info rows (case = parameter, metric = ``fitted_value``)."""
+    return [make_row(f["name"], "fitted_value", f["value"], source="fitted",
+                     note=f"fitted on {f['fitted_on']} ({f['target']:g}; model {f['model_at_fit']:.3g}); "
+                          f"{sensitivity_text(f)}")
+            for f in fitted_parameters()]
