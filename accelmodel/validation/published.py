@@ -84,13 +84,18 @@ def softmax_values() -> dict[str, float]:
 
 
 def gate_values() -> dict[str, float]:
-    """Gate shares of LLaMA-3-8B's arithmetic units (library widths 16/24/32)."""
-    from ..numerics.fixed_point import load_precision_plan
-    from ..numerics.gates import gate_share
+    """Gate shares of LLaMA-3-8B's arithmetic units (library widths 16/24/32); units sized by the
+    node they write (``per_node``, ``uniform16``) and by the widest node they read or write
+    (``per_node_rw``)."""
+    from ..numerics.fixed_point import PrecisionPlan, load_precision_plan
+    from ..numerics.gates import Sizing, gate_share
 
     out = {}
-    for name, plan in (("per_node", load_precision_plan()), ("uniform16", 16)):
-        for g, v in zip(("and", "or", "xor"), gate_share(plan, method="library")):
+    plan = load_precision_plan()
+    cases: tuple[tuple[str, PrecisionPlan | int, Sizing], ...] = (
+        ("per_node", plan, "output"), ("per_node_rw", plan, "read_write"), ("uniform16", 16, "output"))
+    for name, p, sizing in cases:
+        for g, v in zip(("and", "or", "xor"), gate_share(p, method="library", sizing=sizing)):
             out[f"gates_{name}_{g}"] = v
     return out
 
