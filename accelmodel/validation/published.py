@@ -22,6 +22,8 @@ from .table import make_row
 
 PUBLISHED_CSV = "published.csv"
 BASELINE, REBALANCED, IBERT = "gemmini_measured_host", "gemmini_rebalanced", "gemmini_ibert"
+ORT_BASELINE = "gemmini_ort_host"
+"""The baseline with quantize as Gemmini's ONNX Runtime port runs it on the host (docs/host_cpu.md)."""
 SOURCE_PREFIX = "published"
 """``reference_source`` of the rows: ``published <citation key>, <where>``."""
 
@@ -63,8 +65,12 @@ def survey_values() -> dict[str, float]:
     reb = simulate(_hw(REBALANCED), "bert-base", seq_len=512).summary()
     ib = simulate(_hw(IBERT), "bert-base", seq_len=512).summary()
     s128 = simulate(_hw(BASELINE), "bert-base", seq_len=128).summary()
+    ort = simulate(_hw(ORT_BASELINE), "bert-base", seq_len=512).summary()
     share, flops = base["latency_share_by_kind"], base["flops_share_by_kind"]
     return {
+        "ibert_speedup_ort_host": ort["latency_s"] / ib["latency_s"],
+        "baseline_matmul_share_ort_host": ort["latency_share_by_kind"].get("matmul", 0.0),
+        "baseline_qdq_share_ort_host": ort["latency_share_by_kind"].get("quantize", 0.0),
         "ibert_speedup": base["latency_s"] / ib["latency_s"],
         "rebalance_matmul_change": reb["matmul_latency_s"] / base["matmul_latency_s"] - 1.0,
         "baseline_matmul_share": share.get("matmul", 0.0),
