@@ -74,7 +74,7 @@ def unit_params(unit) -> str:
         rng = "published range" if unit.x_min is None and unit.x_max is None else f"[{unit.x_min}, {unit.x_max}]"
         return f"{unit.entries} entries x {unit.entry_bits} b, {unit.interpolation}, {rng}"
     if k == "cordic":
-        return f"{unit.iterations} iterations"
+        return f"{unit.iterations} iterations" + (f", {unit.frac_bits} fraction bits" if unit.frac_bits else "")
     if k == "crossroad":
         return f"threshold {unit.threshold:g}"
     if k == "ibert":

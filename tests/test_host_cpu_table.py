@@ -63,6 +63,22 @@ def test_measured_host_config_carries_the_table():
     assert hw.model_copy(update={"name": default.name, "host": default.host}) == default
 
 
+def test_ort_host_config_takes_quantize_from_the_runtime_kernel():
+    """gemmini_ort_host = gemmini_measured_host with quantize measured on QuantizeLinear as Gemmini's
+    ONNX Runtime port runs it (divide by the scale, nearbyintf, clamp): one fdiv.s per element (24 cycles
+    on Rocket), the rounding-flag save/restore of nearbyintf (2 CSR ops) and more than 4x the cycles."""
+    ort = load_accelerator(bundled_file("gemmini_ort_host", "hw_configs"))
+    measured = load_accelerator(bundled_file("gemmini_measured_host", "hw_configs"))
+    row = _rows()["quantize_runtime"]
+    assert ort.host.cycles_per_element.quantize == pytest.approx(float(row["cycles_per_element"]), abs=5e-3)
+    assert float(row["n_fp_divsqrt_s"]) == pytest.approx(1.0, abs=1e-3)
+    assert float(row["n_system"]) == pytest.approx(2.0, abs=1e-3)
+    assert ort.host.cycles_per_element.quantize > 4 * measured.host.cycles_per_element.quantize
+    cycles = measured.host.cycles_per_element.model_copy(update={"quantize": ort.host.cycles_per_element.quantize})
+    host = measured.host.model_copy(update={"cycles_per_element": cycles})
+    assert ort == measured.model_copy(update={"name": "gemmini_ort_host", "host": host})
+
+
 def test_missing_function_is_named(tmp_path):
     rows = read_cpu_table()
     p = tmp_path / "t.csv"
@@ -79,6 +95,6 @@ def test_remeasure_dequantize_matches_table():
     spec = importlib.util.spec_from_file_location("host_cpu_measure", ROOT / "tools" / "host_cpu" / "measure.py")
     measure = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(measure)
-    (res,) = measure.measure(rows=16, width=768, kernels=("dequantize",))
-    table = float(_rows()["dequantize"]["instructions_per_element"])
-    assert res["instructions_per_element"] == pytest.approx(table, rel=0.01)
+    for res in measure.measure(rows=16, width=768, kernels=("dequantize", "quantize_runtime")):
+        table = float(_rows()[res["function"]]["instructions_per_element"])
+        assert res["instructions_per_element"] == pytest.approx(table, rel=0.01), res["function"]

@@ -119,3 +119,40 @@ def test_per_node_library_share_equals_hand_count():
     assert gate_share(plan, method="library") == pytest.approx([h / r for h, r in zip(hand, ref)], rel=1e-12)
     # the library count is never below the interpolated one (rounding widths up only adds gates)
     assert all(lib >= fit for lib, fit in zip(total_gates(plan, method="library"), total_gates(plan)))
+
+
+def test_read_write_sizing_equals_hand_count():
+    """Per-node plan, library widths, a unit as wide as the widest node it reads or writes
+    (data/llama3_arith_units.csv `reads`). By hand: the Q, K, V, X1 and LM-head MACs read the
+    18-bit `normalization` output (8 + 9 + 1) -> 24-bit multipliers and adders; RoPE's imaginary
+    adder reads `key_imag_bc` (4 + 14 + 1 = 19) -> 24 bits. So 12 + 5 = 17 multipliers and
+    9 + 6 = 15 adders at 24 bits, 5 + 3 at 16: AND 47,822 of 95,068 = 50.3 % (published 51 %)."""
+    from accelmodel.numerics import gate_share
+    from accelmodel.numerics.gates import unit_bits
+    plan = load_precision_plan()
+    units = {u.unit: u for u in load_unit_inventory()}
+    assert (unit_bits(units["q_mul"], plan), unit_bits(units["q_mul"], plan, "read_write")) == (14, 18)
+    assert (unit_bits(units["rope_imag"], plan), unit_bits(units["rope_imag"], plan, "read_write")) == (15, 19)
+    assert unit_bits(units["q_mul"], 16, "read_write") == 16           # a uniform plan ignores sizing
+    built = [(r["kind"], r["built_bits"]) for r in gate_breakdown(plan, method="library", sizing="read_write")]
+    assert built.count(("multiplier", 24)) == 17 and built.count(("multiplier", 16)) == 5
+    assert built.count(("adder", 24)) == 15 and built.count(("adder", 16)) == 3
+    hand = [17 * m24 + 5 * m16 + 15 * a24 + 3 * a16 for m16, m24, a16, a24 in zip(
+        TABLE[("multiplier", 16)], TABLE[("multiplier", 24)], TABLE[("adder", 16)], TABLE[("adder", 24)])]
+    assert hand[0] == 47822
+    assert tuple(total_gates(plan, method="library", sizing="read_write")) == tuple(hand)
+    ref = [22 * m + 18 * a for m, a in zip(TABLE[("multiplier", 32)], TABLE[("adder", 32)])]
+    shares = gate_share(plan, method="library", sizing="read_write")
+    assert shares == pytest.approx([h / r for h, r in zip(hand, ref)], rel=1e-12)
+    published = _published_shares()
+    for gate, share in zip(("and", "or", "xor"), shares):
+        value, tol = published[("per_node", gate)]
+        assert abs(100 * share - value) <= tol, (gate, share)        # within 2 points of Table 6
+    # reading more nodes can only widen a unit
+    assert all(rw >= out for rw, out in zip(total_gates(plan, sizing="read_write"), total_gates(plan)))
+
+
+def test_unknown_sizing_is_one_line_error():
+    from accelmodel.numerics.gates import unit_bits
+    with pytest.raises(SpecError, match="sizing must be one of output, read_write"):
+        unit_bits(load_unit_inventory()[0], load_precision_plan(), "input")

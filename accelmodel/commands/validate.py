@@ -61,20 +61,30 @@ def _progress():
 
 def run(args) -> int:
     """Text to stdout; with ``--json`` the text goes to stderr and stdout holds only the
-    published-number rows as JSON (NaN as null)."""
+    published-number rows and the fitted-parameter rows (``metric`` = ``fitted_value``, with
+    ``fitted_on`` and ``sensitivity``) as JSON (NaN as null)."""
     if not args.json:
         return _run(args)[0]
     import contextlib
     import json
 
     with contextlib.redirect_stdout(sys.stderr):
-        code, pub = _run(args)
-    print(json.dumps([{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()} for r in pub],
+        code, (pub, fitted) = _run(args)
+    rows = pub + _fitted_json(fitted)
+    print(json.dumps([{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()} for r in rows],
                      indent=1))
     return code
 
 
-def _run(args) -> tuple[int, list[dict]]:
+def _fitted_json(rows: list[dict]) -> list[dict]:
+    """Fitted-parameter rows with their structured sensitivity (``--json``)."""
+    from ..validation.published import fitted_parameters
+
+    return [{**r, "fitted_on": f["fitted_on"], "target": f["target"], "model_at_fit": f["model_at_fit"],
+             "sensitivity": f["sensitivity"]} for r, f in zip(rows, fitted_parameters())]
+
+
+def _run(args) -> tuple[int, tuple[list[dict], list[dict]]]:
     from ..validation import table
     from ..validation.case_study import run_case_study
     from ..validation.scalesim_peer import scalesim_available
@@ -85,10 +95,10 @@ def _run(args) -> tuple[int, list[dict]]:
     t0 = time.perf_counter()
     cs = run_case_study()
     rows = cs.rows()
-    from ..validation.published import published_rows
+    from ..validation.published import fitted_rows, published_rows
 
-    pub = published_rows()
-    rows += pub
+    pub, fitted = published_rows(), fitted_rows()
+    rows += pub + fitted
     t_case = time.perf_counter() - t0
 
     comparison: Any = None
@@ -127,7 +137,9 @@ def _run(args) -> tuple[int, list[dict]]:
               f"{comparison['am_wall_s'].sum() * 1e3:.1f} ms in all")
     s = table.summary(df)
     print(f"published numbers: {s['published_within']}/{s['published']} within tolerance; outside: "
-          f"{', '.join(s['published_outside']) or 'none'}; fitted parameters: none", file=out)
+          f"{', '.join(s['published_outside']) or 'none'}; fitted parameters: {len(fitted)}", file=out)
+    for f in fitted:
+        print(f"  fitted: {f['case']} = {f['accelmodel']:g}, {f['note']}", file=out)
     print(f"\n{s['checked']} checks: {s['passed']} passed, {s['failed']} failed "
           f"(case study {t_case:.1f} s, total {t_all:.1f} s)")
     if s["targets"]:
@@ -155,7 +167,7 @@ def _run(args) -> tuple[int, list[dict]]:
             figs.update(figures.comparison_figures(comparison))
         paths = figures.write_figures(figs, args.figures)
         print("wrote " + ", ".join(str(p) for p in paths))
-    return (0 if s["failed"] == 0 else 1), pub
+    return (0 if s["failed"] == 0 else 1), (pub, fitted)
 
 
 def _parity_text(parity) -> str:

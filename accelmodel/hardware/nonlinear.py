@@ -183,6 +183,9 @@ class CordicUnit(_AccelUnit):
     kind: Literal["cordic"] = "cordic"
     iterations: PositiveInt = Field(default=16, le=1024)
     """CORDIC iterations (one bit of precision each, roughly)."""
+    frac_bits: Optional[PositiveInt] = Field(default=None, le=50)
+    """Fraction bits of the fixed-point x / y / z datapath (None = float arithmetic: only the
+    iteration count limits the accuracy)."""
     power_mw: PositiveFloat = Field(25.44, le=1_000_000)
     """Default: CORDIC softmax unit, 45 nm at 100 MHz ([KimChung-crossroad] in docs/references.md)."""
     reference_clock_ghz: PositiveFloat = Field(0.1, le=10)

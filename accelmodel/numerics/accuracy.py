@@ -19,7 +19,7 @@ What each unit kind computes (``unit_function``); any other pair raises
 
 LUT units use their ``entries``, ``x_min``/``x_max`` (None = the published range,
 or [-16, 0] for exp), ``interpolation`` and ``entry_bits``; CORDIC its
-``iterations``; cross-road its ``threshold``; I-BERT its ``bits``.
+``iterations`` and ``frac_bits``; cross-road its ``threshold``; I-BERT its ``bits``.
 """
 
 from __future__ import annotations
@@ -108,7 +108,8 @@ def unit_function(unit, function: str) -> Callable[[np.ndarray], np.ndarray]:
             return partial(sm.softmax_lut, **kw)
         return partial(act.lut_activation, function=function, **kw)
     if kind == "cordic":
-        return partial(sm.softmax_cordic, iterations=unit.iterations)
+        return partial(sm.softmax_cordic, iterations=unit.iterations,
+                       frac_bits=getattr(unit, "frac_bits", None))
     if kind == "crossroad":
         return partial(sm.softmax_crossroad, threshold=unit.threshold)
     # ibert

@@ -18,8 +18,15 @@ table's widths (16, 24 and 32 bits), and a unit needing ``w`` bits is built from
 the smallest library width ``>= w`` (a width above 32 bits is an error).
 
 The inventory (``data/llama3_arith_units.csv``) lists the 18 adders and 22
-multipliers by the source's groups; under a plan each unit is as wide as the
-widest node format it serves (integer + fraction + 1 sign bit).
+multipliers by the source's groups. Two sizing rules say how wide a unit is under a
+plan (node formats are integer + fraction + 1 sign bit):
+
+* ``sizing="output"`` (default): the widest node the unit *writes* (its ``nodes``);
+* ``sizing="read_write"``: the widest node it reads *or* writes (``nodes`` + ``reads``):
+  a unit's operand ports hold its inputs unrounded, so e.g. the Q projection's MAC,
+  which reads the 18-bit ``normalization`` output, is an 18-bit unit (a 24-bit library
+  unit) although its own output needs 14 bits. With ``method="library"`` this is the
+  accounting that reproduces the source's per-node shares (docs/validation.md).
 """
 
 from __future__ import annotations
@@ -43,6 +50,8 @@ INVENTORY_FILE = "llama3_arith_units.csv"
 FIT_DEGREE = {"adder": 1, "multiplier": 2}
 GateMethod = Literal["interpolate", "library"]
 GATE_METHODS: tuple[str, ...] = ("interpolate", "library")
+Sizing = Literal["output", "read_write"]
+SIZINGS: tuple[str, ...] = ("output", "read_write")
 
 
 class GateCount(NamedTuple):
@@ -146,6 +155,8 @@ class ArithUnit:
     kind: str
     nodes: tuple[str, ...]
     role: str = ""
+    reads: tuple[str, ...] = ()
+    """Nodes the unit reads (used by ``sizing="read_write"``)."""
 
 
 def load_unit_inventory(path: str | Path | None = None) -> tuple[ArithUnit, ...]:
@@ -156,51 +167,63 @@ def load_unit_inventory(path: str | Path | None = None) -> tuple[ArithUnit, ...]
         kind = row["kind"].strip()
         if kind not in FIT_DEGREE:
             raise SpecError(f"{p.name}: unit {row['unit']!r} has kind {kind!r}, expected adder or multiplier")
-        units.append(ArithUnit(row["unit"].strip(), row["group"].strip(), kind,
-                               tuple(n.strip() for n in row["nodes"].split(";") if n.strip()),
-                               (row.get("role") or "").strip()))
+        units.append(ArithUnit(row["unit"].strip(), row["group"].strip(), kind, _node_list(row["nodes"]),
+                               (row.get("role") or "").strip(), _node_list(row.get("reads") or "")))
     return tuple(units)
 
 
-def unit_bits(unit: ArithUnit, plan: PrecisionPlan | int) -> int:
-    """Width of ``unit`` under ``plan`` (an int = the same width for every unit)."""
+def _node_list(text: str) -> tuple[str, ...]:
+    return tuple(n.strip() for n in text.split(";") if n.strip())
+
+
+def _check_sizing(sizing: str) -> None:
+    if sizing not in SIZINGS:
+        raise SpecError(f"gate counts: sizing must be one of {', '.join(SIZINGS)} (got {sizing!r})")
+
+
+def unit_bits(unit: ArithUnit, plan: PrecisionPlan | int, sizing: Sizing = "output") -> int:
+    """Width of ``unit`` under ``plan`` (an int = the same width for every unit): the widest node
+    it writes (``sizing="output"``) or reads or writes (``"read_write"``)."""
+    _check_sizing(sizing)
     if isinstance(plan, (int, np.integer)):
         return int(plan)
-    return max(plan.bits(n) for n in unit.nodes)
+    nodes = unit.nodes + (unit.reads if sizing == "read_write" else ())
+    return max(plan.bits(n) for n in nodes)
 
 
 def total_gates(plan: PrecisionPlan | int, inventory: Iterable[ArithUnit] | None = None,
-                method: GateMethod = "interpolate") -> GateCount:
+                method: GateMethod = "interpolate", sizing: Sizing = "output") -> GateCount:
     """Gates of every arithmetic unit in ``inventory`` (default: the LLaMA-3 block's 18 adders
-    and 22 multipliers) at the widths ``plan`` gives them; ``method`` as in :func:`gate_counts`."""
+    and 22 multipliers) at the widths ``plan`` gives them; ``method`` as in :func:`gate_counts`,
+    ``sizing`` as in :func:`unit_bits`."""
     units = tuple(inventory) if inventory is not None else load_unit_inventory()
     total = GateCount(0, 0, 0)
     for u in units:
-        total = total + gate_counts(u.kind, unit_bits(u, plan), method)
+        total = total + gate_counts(u.kind, unit_bits(u, plan, sizing), method)
     return total
 
 
 def gate_share(plan: PrecisionPlan | int, reference_bits: int = 32,
                inventory: Iterable[ArithUnit] | None = None,
-               method: GateMethod = "interpolate") -> tuple[float, float, float]:
+               method: GateMethod = "interpolate", sizing: Sizing = "output") -> tuple[float, float, float]:
     """(AND, OR, XOR) gates of ``plan`` as fractions of the same inventory at a uniform
-    ``reference_bits`` (default 32), both counted with ``method``."""
+    ``reference_bits`` (default 32), both counted with ``method`` (``sizing``: :func:`unit_bits`)."""
     units = tuple(inventory) if inventory is not None else load_unit_inventory()
-    num = total_gates(plan, units, method)
+    num = total_gates(plan, units, method, sizing)
     den = total_gates(reference_bits, units, method)
     return (num.and_gates / den.and_gates, num.or_gates / den.or_gates, num.xor_gates / den.xor_gates)
 
 
 def gate_breakdown(plan: PrecisionPlan | int, inventory: Iterable[ArithUnit] | None = None,
-                   method: GateMethod = "interpolate") -> list[dict]:
-    """Per-unit rows: unit, group, kind, bits (needed), built_bits (the width counted: equal to
-    ``bits`` for interpolate, the library width for library), and_gates, or_gates, xor_gates,
-    total (for a DataFrame)."""
+                   method: GateMethod = "interpolate", sizing: Sizing = "output") -> list[dict]:
+    """Per-unit rows: unit, group, kind, bits (needed under ``sizing``), built_bits (the width
+    counted: equal to ``bits`` for interpolate, the library width for library), and_gates,
+    or_gates, xor_gates, total (for a DataFrame)."""
     _check_method(method)
     units = tuple(inventory) if inventory is not None else load_unit_inventory()
     rows = []
     for u in units:
-        b = unit_bits(u, plan)
+        b = unit_bits(u, plan, sizing)
         built = library_bits(u.kind, b) if method == "library" else b
         g = gate_counts(u.kind, b, method)
         rows.append({"unit": u.unit, "group": u.group, "kind": u.kind, "bits": b, "built_bits": built,

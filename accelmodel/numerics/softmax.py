@@ -11,8 +11,12 @@
   ``exp(x) = 2^q exp(r)`` (a shift). Micro-rotation indices 1, 2, 3, 4, 4, 5, ...,
   13, 13, ... (indices 4, 13, 40 repeat for convergence); ``iterations`` counts
   micro-rotations, and the start value 1/gain uses the gain of exactly those
-  rotations. Arithmetic in float64, so the error is the CORDIC truncation error
-  (about 2^-(last index)). Row max subtracted first; sum and division exact.
+  rotations. ``frac_bits=None``: arithmetic in float64, so the error is the CORDIC
+  truncation error (about 2^-(last index)). ``frac_bits=F``: a fixed-point datapath
+  with ``F`` fraction bits: ``r``, the atanh constants and 1/gain rounded to the
+  grid, each shifted operand ``y 2^-i`` / ``x 2^-i`` truncated (an arithmetic right
+  shift), and the final ``2^q`` a right shift that truncates too (exp values below
+  2^-F become 0). Row max subtracted first; sum and division exact.
 * :func:`softmax_crossroad` - Kim & Chung's cross-road softmax
   ([KimChung-crossroad] in docs/references.md): one-hot at the argmax when (largest - second largest) >= threshold,
   else ``2^round(x_i log2 e) / sum_j 2^round(x_j log2 e)``; the integer exponents
@@ -110,9 +114,13 @@ def cordic_schedule(iterations: int) -> np.ndarray:
     return np.array(out[:iterations], dtype=np.int64)
 
 
-def exp_cordic(x, iterations: int = 16) -> np.ndarray:
-    """exp(x) by range reduction plus ``iterations`` hyperbolic CORDIC micro-rotations."""
+def exp_cordic(x, iterations: int = 16, frac_bits: Optional[int] = None) -> np.ndarray:
+    """exp(x) by range reduction plus ``iterations`` hyperbolic CORDIC micro-rotations, in
+    float64 (``frac_bits=None``) or on a fixed-point datapath with ``frac_bits`` fraction
+    bits (module docstring; then ``x`` must be <= 0, as after the row-max shift)."""
     x = np.asarray(x, dtype=np.float64)
+    if frac_bits is not None:
+        return _exp_cordic_fixed(x, iterations, frac_bits)
     finite = np.isfinite(x)
     xs = np.where(finite, x, 0.0)
     q = np.rint(xs / LN2)
@@ -131,10 +139,32 @@ def exp_cordic(x, iterations: int = 16) -> np.ndarray:
     return np.where(finite, out, np.where(x > 0, np.inf, 0.0))
 
 
-def softmax_cordic(x, iterations: int = 16) -> np.ndarray:
-    """Softmax with CORDIC exp of the max-shifted inputs."""
+def _exp_cordic_fixed(x: np.ndarray, iterations: int, frac_bits: int) -> np.ndarray:
+    """exp(x <= 0) on a fixed-point CORDIC datapath with ``frac_bits`` fraction bits; the
+    integer codes are held exactly in float64 (|code| < 2^53)."""
+    if not 1 <= frac_bits <= 50:
+        raise SpecError(f"CORDIC: frac_bits must be 1..50 (got {frac_bits})")
+    if np.any(x > 0) or np.any(np.isnan(x)):
+        raise SpecError("CORDIC (fixed point): inputs must be <= 0 (shift by the row max first)")
+    xs = np.maximum(x, -2000.0 * LN2)
+    q = np.rint(xs / LN2)
+    sched = cordic_schedule(iterations)
+    pw = np.ldexp(1.0, -sched)
+    gain = float(np.prod(np.sqrt(1.0 - pw * pw)))
+    z = np.rint(np.ldexp(xs - q * LN2, frac_bits))
+    cx = np.full_like(z, np.rint(np.ldexp(1.0 / gain, frac_bits)))
+    cy = np.zeros_like(z)
+    for s, ang in zip(sched, np.rint(np.ldexp(np.arctanh(pw), frac_bits))):
+        d = np.where(z >= 0.0, 1.0, -1.0)
+        cx, cy = cx + d * np.floor(np.ldexp(cy, -int(s))), cy + d * np.floor(np.ldexp(cx, -int(s)))
+        z = z - d * ang
+    return np.ldexp(np.floor(np.ldexp(cx + cy, q.astype(np.int64))), -frac_bits)
+
+
+def softmax_cordic(x, iterations: int = 16, frac_bits: Optional[int] = None) -> np.ndarray:
+    """Softmax with CORDIC exp of the max-shifted inputs (``frac_bits``: see :func:`exp_cordic`)."""
     x = _rows(x)
-    return _normalise(exp_cordic(x - x.max(axis=-1, keepdims=True), iterations))
+    return _normalise(exp_cordic(x - x.max(axis=-1, keepdims=True), iterations, frac_bits))
 
 
 # ---------------------------------------------------------------- cross-road

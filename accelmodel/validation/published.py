@@ -4,9 +4,11 @@ Every row of the data file names a published number, its source (a key of
 docs/references.md) and where in it, a tolerance and the configuration that
 reproduces it. :func:`model_values` computes each number from the model (never
 from the file); :func:`published_rows` pairs them into validation-table rows with
-the relative error and whether the value is within the tolerance. Nothing here
-is fitted: :data:`FITTED` lists parameters chosen to match a published number
-(none so far), which the report prints with their sensitivity.
+the relative error and whether the value is within the tolerance.
+:func:`fitted_parameters` lists the parameters chosen to match a published number
+(the cross-road paper's LUT size and CORDIC width, :mod:`.softmax_units`), each with
+its value, the one number it was fitted on, and the sensitivity of every prediction
+to +-20% of it; validate prints them and ``--json`` includes them.
 """
 
 from __future__ import annotations
@@ -20,13 +22,10 @@ from .table import make_row
 
 PUBLISHED_CSV = "published.csv"
 BASELINE, REBALANCED, IBERT = "gemmini_measured_host", "gemmini_rebalanced", "gemmini_ibert"
+ORT_BASELINE = "gemmini_ort_host"
+"""The baseline with quantize as Gemmini's ONNX Runtime port runs it on the host (docs/host_cpu.md)."""
 SOURCE_PREFIX = "published"
 """``reference_source`` of the rows: ``published <citation key>, <where>``."""
-
-FITTED: tuple[dict, ...] = ()
-"""Parameters fitted to a published number: {name, value, fitted_on, sensitivity}. None:
-every number below comes from cited or measured inputs."""
-
 
 def published_path() -> Path:
     return bundled_dir("data") / PUBLISHED_CSV
@@ -66,8 +65,12 @@ def survey_values() -> dict[str, float]:
     reb = simulate(_hw(REBALANCED), "bert-base", seq_len=512).summary()
     ib = simulate(_hw(IBERT), "bert-base", seq_len=512).summary()
     s128 = simulate(_hw(BASELINE), "bert-base", seq_len=128).summary()
+    ort = simulate(_hw(ORT_BASELINE), "bert-base", seq_len=512).summary()
     share, flops = base["latency_share_by_kind"], base["flops_share_by_kind"]
     return {
+        "ibert_speedup_ort_host": ort["latency_s"] / ib["latency_s"],
+        "baseline_matmul_share_ort_host": ort["latency_share_by_kind"].get("matmul", 0.0),
+        "baseline_qdq_share_ort_host": ort["latency_share_by_kind"].get("quantize", 0.0),
         "ibert_speedup": base["latency_s"] / ib["latency_s"],
         "rebalance_matmul_change": reb["matmul_latency_s"] / base["matmul_latency_s"] - 1.0,
         "baseline_matmul_share": share.get("matmul", 0.0),
@@ -79,27 +82,26 @@ def survey_values() -> dict[str, float]:
 
 
 def softmax_values() -> dict[str, float]:
-    """MAE of the bundled LUT, CORDIC and cross-road softmax units on the calibration set, and
-    APR = (1/MAE)/power normalised to the LUT, from the modelled MAE and each unit's power_mw."""
-    from ..hardware.nonlinear import CordicUnit, CrossRoadSoftmax, LutUnit
-    from ..unit_accuracy import unit_error
+    """MAE, modelled power and APR = (1/MAE)/power normalised to the LUT of the cross-road paper's
+    three units as built (presets ``kimchung_*``; :mod:`.softmax_units`)."""
+    from .softmax_units import unit_values
 
-    units = {"lut": LutUnit(), "cordic": CordicUnit(), "crossroad": CrossRoadSoftmax()}
-    mae = {k: unit_error(u, "softmax")[0] for k, u in units.items()}
-    apr = {k: (1.0 / mae[k]) / u.power_mw for k, u in units.items()}
-    out = {f"softmax_{k}_mae": v for k, v in mae.items()}
-    out.update({f"softmax_{k}_apr": apr[k] / apr["lut"] for k in units})
-    return out
+    return {k: v for k, v in unit_values().items() if not k.endswith("area_mm2")}
 
 
 def gate_values() -> dict[str, float]:
-    """Gate shares of LLaMA-3-8B's arithmetic units (library widths 16/24/32)."""
-    from ..numerics.fixed_point import load_precision_plan
-    from ..numerics.gates import gate_share
+    """Gate shares of LLaMA-3-8B's arithmetic units (library widths 16/24/32); units sized by the
+    node they write (``per_node``, ``uniform16``) and by the widest node they read or write
+    (``per_node_rw``)."""
+    from ..numerics.fixed_point import PrecisionPlan, load_precision_plan
+    from ..numerics.gates import Sizing, gate_share
 
     out = {}
-    for name, plan in (("per_node", load_precision_plan()), ("uniform16", 16)):
-        for g, v in zip(("and", "or", "xor"), gate_share(plan, method="library")):
+    plan = load_precision_plan()
+    cases: tuple[tuple[str, PrecisionPlan | int, Sizing], ...] = (
+        ("per_node", plan, "output"), ("per_node_rw", plan, "read_write"), ("uniform16", 16, "output"))
+    for name, p, sizing in cases:
+        for g, v in zip(("and", "or", "xor"), gate_share(p, method="library", sizing=sizing)):
             out[f"gates_{name}_{g}"] = v
     return out
 
@@ -128,7 +130,29 @@ def published_rows(values: dict[str, float] | None = None, path: str | Path | No
     return rows
 
 
+@lru_cache(maxsize=1)
+def fitted_parameters() -> tuple[dict, ...]:
+    """Every parameter fitted to a published number: {name, value, fitted_on, target,
+    model_at_fit, sensitivity: {"-20%"|"+20%": {value, change: {key: relative change}}}}
+    (:func:`accelmodel.validation.softmax_units.sensitivity`). Nothing else in the model is fitted
+    to a published number."""
+    from .softmax_units import sensitivity
+
+    return tuple(sensitivity())
+
+
+def sensitivity_text(f: dict) -> str:
+    """``-20% (5): softmax_lut_mae +46%, ...; +20% (7): ...`` -- the predictions that move."""
+    parts = []
+    for label, m in f["sensitivity"].items():
+        moved = ", ".join(f"{k} {v:+.0%}" for k, v in m["change"].items() if abs(v) > 5e-4)
+        parts.append(f"{label} ({m['value']:g}): {moved or 'nothing moves'}")
+    return "; ".join(parts)
+
+
 def fitted_rows() -> list[dict]:
-    """The fitted parameters as info rows (none: see :data:`FITTED`)."""
-    return [make_row(f["name"], "fitted_value", f["value"], note=f"fitted on {f['fitted_on']}; {f['sensitivity']}")
-            for f in FITTED]
+    """The fitted parameters as info rows (case = parameter, metric = ``fitted_value``)."""
+    return [make_row(f["name"], "fitted_value", f["value"], source="fitted",
+                     note=f"fitted on {f['fitted_on']} ({f['target']:g}; model {f['model_at_fit']:.3g}); "
+                          f"{sensitivity_text(f)}")
+            for f in fitted_parameters()]

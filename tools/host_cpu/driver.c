@@ -47,6 +47,7 @@ int main(int argc, char **argv)
     }
     if (!strcmp(k, "dequantize")) dequantize(q, y, n, 0.05f);
     else if (!strcmp(k, "quantize")) quantize(a, q, n, 20.0f);
+    else if (!strcmp(k, "quantize_runtime")) quantize_runtime(a, q, n, 0.05f, 0);
     else if (!strcmp(k, "softmax")) softmax(a, rows, width);
     else if (!strcmp(k, "gelu")) gelu(a, y, n);
     else if (!strcmp(k, "gelu_tanh")) gelu_tanh(a, y, n);

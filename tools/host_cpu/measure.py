@@ -10,7 +10,8 @@ at both sizes. Per-element counts by instruction class are
 so the program start-up, the set-up and the fixed per-run costs cancel. Cycles per element come
 from ``accelmodel.hardware.host_measured.cycles_from_class_counts`` (model ROCKET_CPI).
 
-Writes ``data/host_cpu_cycles.csv`` and ``hw_configs/gemmini_measured_host.yaml``; see
+Writes ``data/host_cpu_cycles.csv``, ``hw_configs/gemmini_measured_host.yaml`` and its variant
+``hw_configs/gemmini_ort_host.yaml`` (quantize as Gemmini's ONNX Runtime port runs it); see
 ``docs/host_cpu.md``. Run from the repository root: ``python tools/host_cpu/measure.py``.
 """
 
@@ -30,7 +31,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT))
 
-from accelmodel.hardware.host_measured import (
+from accelmodel.hardware.host_measured import (  # noqa: E402  (after the sys.path insert)
     CPI_MODEL_NAME,
     INSTRUCTION_CLASSES,
     ROCKET_CPI,
@@ -41,6 +42,9 @@ CROSS_CC = "riscv64-linux-gnu-gcc"
 CFLAGS = ["-O2", "-march=rv64gc", "-mabi=lp64d", "-static"]
 KERNELS = ("dequantize", "quantize", "softmax", "gelu", "gelu_tanh", "silu", "relu", "layernorm", "rmsnorm",
            "elementwise", "rope")
+VARIANTS = ("quantize_runtime",)
+"""Kernels measured as alternatives to a CpuCycles field (rows of the CSV, not of the hw config):
+quantize_runtime = QuantizeLinear as Gemmini's ONNX Runtime port runs it on a RISC-V host."""
 DEFAULT_ROWS = 64
 DEFAULT_WIDTH = 768
 
@@ -134,7 +138,7 @@ def per_element(exe: Path, plugin: Path, kernel: str, rows: int, width: int, wor
     return {c: (kern[c] - base[c]) / n for c in INSTRUCTION_CLASSES}
 
 
-def measure(rows: int = DEFAULT_ROWS, width: int = DEFAULT_WIDTH, kernels=KERNELS) -> list[dict]:
+def measure(rows: int = DEFAULT_ROWS, width: int = DEFAULT_WIDTH, kernels=KERNELS + VARIANTS) -> list[dict]:
     """One row per kernel: function, instructions_per_element, n_<class>..., cycles_per_element."""
     rows_out = []
     with tempfile.TemporaryDirectory(prefix="host_cpu_") as tmp:
@@ -175,20 +179,33 @@ def write_csv(results: list[dict], path: Path, rows: int, width: int) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
-def write_hw_config(results: list[dict], path: Path) -> None:
-    """gemmini_default with host.cycles_per_element set to the measured cycles."""
+RUNTIME_HOST = {"name": "gemmini_ort_host", "fields": {"quantize": "quantize_runtime"}}
+"""The second config the script writes: gemmini_measured_host with each listed CpuCycles field taken
+from a variant kernel (quantize as Gemmini's ONNX Runtime port runs it)."""
+
+
+def write_hw_config(results: list[dict], path: Path, name: str = "gemmini_measured_host",
+                    fields: dict[str, str] | None = None) -> None:
+    """gemmini_default with host.cycles_per_element set to the measured cycles (``fields``: CpuCycles
+    field -> the measured kernel that replaces its own)."""
     default_lines = (ROOT / "hw_configs" / "gemmini_default.yaml").read_text().splitlines(keepends=True)
     first_key = next(i for i, line in enumerate(default_lines) if line.strip() and not line.startswith("#"))
     default = "".join(default_lines[first_key:])   # gemmini_default's own header comment is not copied
     cycles = {r["function"]: r["cycles_per_element"] for r in results}
-    body = default.replace("name: gemmini_default", "name: gemmini_measured_host")
-    per_elem = "\n".join(f"    {k}: {cycles[k]:.2f}" for k in KERNELS)
+    source = {k: (fields or {}).get(k, k) for k in KERNELS}
+    body = default.replace("name: gemmini_default", f"name: {name}")
+    per_elem = "\n".join(f"    {k}: {cycles[source[k]]:.2f}" + (f"   # {source[k]}" if source[k] != k else "")
+                         for k in KERNELS)
     body = body.replace("host:\n", "host:\n  # measured: data/host_cpu_cycles.csv (tools/host_cpu/measure.py, model "
                         f"{CPI_MODEL_NAME})\n  cycles_per_element:\n{per_elem}\n", 1)
     head = ("# The Full-Stack survey's Gemmini baseline (Kim et al., arXiv 2302.14017) = gemmini_default, with the\n"
             "# host CPU's cycles per element measured, not assumed: written by tools/host_cpu/measure.py from\n"
             "# data/host_cpu_cycles.csv (qemu-riscv64 instruction counts of plain C float32 kernels, Rocket-class\n"
             "# in-order timing model; docs/host_cpu.md). Do not edit by hand: re-run the script.\n")
+    if fields:
+        head += ("# Variant: " + ", ".join(f"{k} from the {v} kernel" for k, v in fields.items())
+                 + " (QuantizeLinear as Gemmini's ONNX Runtime port\n# runs it on a RISC-V host: divide, nearbyintf, "
+                 "clamp; docs/host_cpu.md).\n")
     path.write_text(head + body)
 
 
@@ -206,6 +223,7 @@ def main(argv=None) -> int:
     results = measure(args.rows, args.width)
     write_csv(results, args.csv, args.rows, args.width)
     write_hw_config(results, args.hw_config)
+    write_hw_config(results, args.hw_config.with_name(f"{RUNTIME_HOST['name']}.yaml"), **RUNTIME_HOST)
     for r in results:
         print(f"{r['function']:12s} {r['instructions_per_element']:8.2f} insn/elem {r['cycles_per_element']:8.2f} "
               "cycles/elem")

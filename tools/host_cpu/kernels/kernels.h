@@ -5,6 +5,7 @@
 
 void dequantize(const int8_t *q, float *x, long n, float scale);
 void quantize(const float *x, int8_t *q, long n, float inv_scale);
+void quantize_runtime(const float *x, int8_t *q, long n, float scale, int8_t zero_point);
 void softmax(float *x, long rows, long width);
 void gelu(const float *x, float *y, long n);
 void gelu_tanh(const float *x, float *y, long n);
