@@ -37,6 +37,8 @@ MAX_ALIASES = 256
 """Most YAML aliases (``*name``) in one document."""
 MAX_NODES = 200_000
 """Most values in a YAML document once its aliases are expanded."""
+DEFAULT_MAX_POINTS = 1_000_000
+"""Most points a sweep or search may sample unless raised (``--max-points``)."""
 MAX_MESSAGE_CHARS = 300
 """Longest error message printed (longer ones are cut)."""
 

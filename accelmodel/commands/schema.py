@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+import importlib
+import json
 from typing import Any
 
-import json
-
-from ..hardware.spec import Accelerator
-from ..sweep.spec import SweepSpec
-from ..workload.config import TransformerConfig
-from ..workload.pruning import PruningPlan
-
 SCHEMAS = {
-    "hardware": (Accelerator, "a hardware design (hw_configs/*.yaml, --hw)"),
-    "workload": (TransformerConfig, "a workload (workloads/*.yaml, --workload)"),
-    "pruning": (PruningPlan, "a pruning plan (workloads/pruning/*.yaml, --pruning)"),
-    "sweep": (SweepSpec, "a design-space sweep (hw_configs/sweeps/*.yaml, accelmodel sweep)"),
+    "hardware": ("accelmodel.hardware.spec:Accelerator", "a hardware design (hw_configs/*.yaml, --hw)"),
+    "workload": ("accelmodel.workload.config:TransformerConfig", "a workload (workloads/*.yaml, --workload)"),
+    "pruning": ("accelmodel.workload.pruning:PruningPlan", "a pruning plan (workloads/pruning/*.yaml, --pruning)"),
+    "sweep": ("accelmodel.sweep.spec:SweepSpec", "a design-space sweep (hw_configs/sweeps/*.yaml, accelmodel sweep)"),
 }
-"""File kind -> (pydantic model, what the file is)."""
+"""File kind -> (its pydantic model as ``module:class``, imported when asked for; what the file is)."""
+
+
+def schema_model(kind: str) -> Any:
+    """The pydantic model of a file kind."""
+    module, _, name = SCHEMAS[kind][0].partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def add_parser(sub) -> None:
@@ -33,6 +34,6 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    model: Any = SCHEMAS[args.which][0]
+    model = schema_model(args.which)
     print(json.dumps(model.model_json_schema(), indent=2))
     return 0

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ..errors import SpecError
-from ..inputs import check_output_dir
-from ..sweep.check import DEFAULT_MAX_POINTS
-from ..sweep.search import run_search
-from ..sweep.spec import SweepSpec
+from ..inputs import DEFAULT_MAX_POINTS, check_output_dir
+
+if TYPE_CHECKING:  # the sweep package is imported only when a search runs
+    from ..sweep.spec import SweepSpec
 
 
 def _check_options(args) -> None:
@@ -38,6 +37,10 @@ def describe_search(spec: SweepSpec) -> str:
 
 
 def run_search_command(spec: SweepSpec, args) -> int:
+    import pandas as pd
+
+    from ..sweep.search import run_search
+
     _check_options(args)
     print(describe_search(spec))
     if args.dry_run:

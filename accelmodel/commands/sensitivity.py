@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pandas as pd
 
 from ..errors import SpecError
 from ..inputs import check_output_dir
-from ..sensitivity import design_sensitivity, load_sensitivity
 from .common import nonneg_int, positive_int
 
 
@@ -33,6 +31,10 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    import pandas as pd
+
+    from ..sensitivity import design_sensitivity, load_sensitivity
+
     spec, hw = load_sensitivity(args.spec)
     if args.out:
         check_output_dir(args.out, "--out")

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import sys
 
-import pandas as pd
 
 from ..errors import SpecError
 from ..inputs import check_output_dir
-from ..sweep import load_sweep, pareto_front, plan_sweep, run_sweep
-from ..sweep.check import DEFAULT_MAX_POINTS
+from ..inputs import DEFAULT_MAX_POINTS
 from .common import positive_int
-from .search import run_search_command
 
 _SHOW = ("latency_s", "energy_j", "edp", "matmul_latency_s", "utilization", "tokens_per_s")
 
@@ -47,6 +44,11 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    import pandas as pd
+
+    from ..sweep import load_sweep, pareto_front, plan_sweep, run_sweep
+    from .search import run_search_command
+
     if args.resume and not args.out:
         raise SpecError("--resume: needs --out (the results directory to continue)")
     if args.scheduler is not None and args.jobs is not None:

@@ -7,13 +7,16 @@ values are properties. Change a design with ``spec.model_copy(update=...)`` or
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from pathlib import Path
 from typing import Any, Literal, Optional
 
 import yaml
 from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, model_validator
 
-from ..specbase import Frozen, read_yaml_mapping
+from ..inputs import brief, parse_yaml, read_text
+from ..specbase import Frozen
 from .nonlinear import NonlinearAssignment
 from .schedule import Schedule
 from .sparsity import SparsitySupport
@@ -314,17 +317,35 @@ class Accelerator(Frozen):
         return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False)
 
 
+_LOADED: dict[tuple[str, str], Accelerator] = {}
+_LOADED_LOCK = threading.Lock()
+
+
 def load_accelerator(path: str | Path) -> Accelerator:
-    """Read a hardware YAML file. Raises ``SpecError`` with a one-line message."""
+    """Read a hardware YAML file. Raises ``SpecError`` with a one-line message.
+    Memoised on the file's content (an edited file is read again); specs are frozen."""
     from ..errors import SpecError, format_validation_error
     from pydantic import ValidationError
 
     p = Path(path)
-    data = read_yaml_mapping(p, "hardware spec")
+    text = read_text(p, "hardware spec")
+    key = (p.name, hashlib.blake2b(text.encode(), digest_size=16).hexdigest())
+    with _LOADED_LOCK:
+        hit = _LOADED.get(key)
+    if hit is not None:
+        return hit
+    data = parse_yaml(text, f"hardware spec {p.name}")
+    if not isinstance(data, dict):
+        raise SpecError(f"hardware spec {p.name}: top level must be a mapping of fields, got {brief(data)}")
     try:
-        return Accelerator.model_validate(data)
+        spec = Accelerator.model_validate(data)
     except ValidationError as exc:
         raise SpecError(f"hardware spec {p.name}: {format_validation_error(exc)}") from None
+    with _LOADED_LOCK:
+        if len(_LOADED) > 1024:
+            _LOADED.clear()
+        _LOADED[key] = spec
+    return spec
 
 
 def apply_update(data: dict, path: str, value: Any) -> None:

@@ -24,8 +24,7 @@ from ..workload.point import WORKLOAD_FIELDS, WorkloadPoint
 from .keys import file_digest
 from .spec import WORKLOAD_PREFIX, SweepSpec, design_metric
 
-DEFAULT_MAX_POINTS = 1_000_000
-"""Most points a sweep may sample unless raised (``--max-points``)."""
+from ..inputs import DEFAULT_MAX_POINTS  # noqa: E402,F401  (re-exported)
 
 
 @lru_cache(maxsize=64)
