@@ -35,7 +35,7 @@ from .cost.engine import cost_pass, raise_if_failed
 from .cost.names import BOUNDS
 from .errors import MappingError
 from .hardware.spec import Accelerator
-from .mapping.batch import FLOAT_FIELDS, map_designs
+from .mapping.batch import FLOAT_FIELDS, design_keys, map_designs
 from .workload.config import TransformerConfig
 from .workload.graph import Op, op_sequence
 
@@ -114,8 +114,9 @@ def _many(op: Op, delta: dict[str, int], steps: np.ndarray) -> list[Op]:
     return out
 
 
-def _map_exact(op: Op, hw: Accelerator) -> dict:
-    fields, errors = map_designs(op.m, op.k, op.n, op.weight is not None, [hw])
+def _map_exact(op: Op, hw: Accelerator, keys: tuple) -> dict:
+    """The tiling of ``op`` on ``hw`` (``keys``: :func:`design_keys` of ``[hw]``, computed once)."""
+    fields, errors = map_designs(op.m, op.k, op.n, op.weight is not None, [hw], keys)
     if errors[0] is not None:
         raise MappingError(errors[0])
     return fields
@@ -158,12 +159,13 @@ def _block_maps(op: Op, delta: dict[str, int], steps: np.ndarray, hw: Accelerato
     (dim,) = [f for f in ("m", "k", "n") if f in delta]
     gran = hw.array.cols if dim == "n" else hw.array.rows
     xs = getattr(op, dim) + delta[dim] * steps
+    keys = design_keys([hw])
     block = (xs - 1) // gran
     parts: list[dict[str, np.ndarray]] = []
     for u in np.unique(block):
         sel = steps[block == u]
         lo, hi = int(sel[0]), int(sel[-1])
-        ea, eb = _map_exact(_at(op, delta, lo), hw), _map_exact(_at(op, delta, hi), hw)
+        ea, eb = _map_exact(_at(op, delta, lo), hw, keys), _map_exact(_at(op, delta, hi), hw, keys)
         xa, xb = getattr(op, dim) + delta[dim] * lo, getattr(op, dim) + delta[dim] * hi
         x_sel = getattr(op, dim) + delta[dim] * sel
         ok = _same_tiling(ea, eb, dim, xa, xb)
@@ -171,9 +173,9 @@ def _block_maps(op: Op, delta: dict[str, int], steps: np.ndarray, hw: Accelerato
             part = _interp(ea, eb, xa, xb, x_sel, dim)
             if len(sel) > 2:
                 mid = len(sel) // 2
-                ok = _agrees(part, mid, _map_exact(_at(op, delta, int(sel[mid])), hw))
+                ok = _agrees(part, mid, _map_exact(_at(op, delta, int(sel[mid])), hw, keys))
         if not ok:
-            exact = [_map_exact(_at(op, delta, int(s)), hw) for s in sel]
+            exact = [_map_exact(_at(op, delta, int(s)), hw, keys) for s in sel]
             part = {f: np.array([e[f][0] for e in exact], dtype=object if f == "order" else None)
                     for f in (*FLOAT_FIELDS, "mt", "kt", "nt", "order")}
         parts.append(part)

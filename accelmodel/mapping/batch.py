@@ -133,8 +133,11 @@ def _map_many(m: int, k: int, n: int, weight_operand: bool, hws: Sequence[Accele
     for key, members in groups.items():
         idx = np.asarray(members)
         tab = _table(m, k, n, weight_operand, key, hws[idx[0]])
-        uniq, inv = np.unique(params[idx], axis=0, return_inverse=True)
-        inv = inv.reshape(-1)
+        if len(idx) == 1:  # one design: nothing to deduplicate (np.unique costs more than the ranking)
+            uniq, inv = params[idx], np.zeros(1, dtype=np.int64)
+        else:
+            uniq, inv = np.unique(params[idx], axis=0, return_inverse=True)
+            inv = inv.reshape(-1)
         best, ok, lc_b, dc_b, pro_b = _rank(tab, uniq)
         for f, tcol in _TABLE_OF.items():
             out[f][idx] = tab[tcol][best][inv]
