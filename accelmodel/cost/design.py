@@ -7,7 +7,9 @@ must share a :func:`structure_key` (the kind of unit in each nonlinear slot and
 whether there is an L2), because that decides which cost rows an op has.
 
 Energy is counts x a table: :attr:`DesignBatch.energy` maps (component, action)
-to joules per action, per design.
+to joules per action, per design, from the physical component models
+(``accelmodel.components``) unless the spec says ``energy.per_action: table``;
+:attr:`DesignBatch.static_power_w` is the components' leakage (or the table's static power).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ..components import byte_energies, unit_cost
 from ..hardware.nonlinear import VectorUnit
 from ..hardware.spec import Accelerator, CpuCycles
 
@@ -141,27 +144,32 @@ class DesignBatch:
             host_power_w=col(lambda h: h.host.power_w),
             host_cycles={f: col(lambda h, f=f: getattr(h.host.cycles_per_element, f)) for f in HOST_FUNCTIONS},
             energy=energy_table(hws),
-            static_power_w=col(lambda h: h.energy.static_power_mw * 1e-3),
+            static_power_w=col(lambda h: byte_energies(h).static_power_w),
         )
 
 
-def energy_table(hws: Sequence[Accelerator]) -> dict[tuple[str, str], np.ndarray]:
-    """J per action, by (component, action), one entry per design: the spec's
-    energy table (``hw.energy``, ``hw.dram.energy_pj_per_bit``) and each unit's
-    energy per element-operation."""
-    def col(get) -> np.ndarray:
-        return np.array([get(hw) for hw in hws], dtype=float)
+def unit_energy_j(unit, hw: Accelerator) -> float:
+    """J per element-operation of an on-accelerator ``unit`` of ``hw``: the component model
+    of its parameters (``energy.per_action: model``) or its typed power (``table``)."""
+    if hw.energy.per_action == "table":
+        return unit.energy_pj_per_element_at(hw.technology_nm) * 1e-12
+    return unit_cost(unit, hw.technology_nm, sram_cells=hw.sram_cells).energy_per_element_op_j
 
+
+def energy_table(hws: Sequence[Accelerator]) -> dict[tuple[str, str], np.ndarray]:
+    """J per action, by (component, action), one entry per design
+    (:func:`accelmodel.components.byte_energies`: the component models, or the spec's
+    table with ``energy.per_action: table``) and each unit's energy per element-operation."""
+    per = [byte_energies(h) for h in hws]
     table = {
-        ("mac", "mac"): col(lambda h: h.energy.mac_pj * 1e-12),
-        ("scratchpad", "byte"): col(lambda h: h.energy.scratchpad_pj_per_byte * 1e-12),
-        ("accumulator", "byte"): col(lambda h: h.energy.accumulator_pj_per_byte * 1e-12),
-        ("l2", "byte"): col(lambda h: h.energy.l2_pj_per_byte * 1e-12),
-        ("dram", "byte"): col(lambda h: 8 * h.dram.energy_pj_per_bit * 1e-12),
+        ("mac", "mac"): np.array([p.mac for p in per]),
+        ("scratchpad", "byte"): np.array([p.scratchpad for p in per]),
+        ("accumulator", "byte"): np.array([p.accumulator for p in per]),
+        ("l2", "byte"): np.array([p.l2 for p in per]),
+        ("dram", "byte"): np.array([p.dram for p in per]),
     }
     for slot in (*SLOTS, EMBED_SLOT):
         units = [_unit_of(h, slot) for h in hws]
         if units[0].kind != "cpu_offload":
-            table[(f"unit:{slot}", "element_op")] = np.array(
-                [u.energy_pj_per_element_at(h.technology_nm) * 1e-12 for u, h in zip(units, hws)])
+            table[(f"unit:{slot}", "element_op")] = np.array([unit_energy_j(u, h) for u, h in zip(units, hws)])
     return table
