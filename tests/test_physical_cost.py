@@ -163,3 +163,22 @@ def test_design_metrics_for_constraints_come_from_the_model(field):
     hw = Accelerator()
     got = design_metric(hw, WorkloadPoint(model="bert-base"), field)
     assert got == getattr(physical(hw), field)
+
+
+def test_area_energy_figure_bars_equal_the_summary(base):
+    from accelmodel.plots import area_energy
+    typed = am.simulate(with_updates(Accelerator(), {"area_mm2": 12.0}), "bert-base", seq_len=512)
+    fig = area_energy({"base": base, "typed": typed})
+    ax_a, ax_e = fig.axes[:2]
+    s = base.summary()
+    bars = {p.get_gid(): p.get_height() for p in ax_a.patches if p.get_gid()}
+    for block, mm2 in s["area_breakdown"].items():
+        if mm2 > 0:
+            assert bars[f"area|base|{block}"] == pytest.approx(mm2, rel=1e-12)
+    scale = 1e-3 if "mJ" in ax_e.get_ylabel() else None     # energy per token in mJ for BERT-base
+    assert scale is not None
+    e = {p.get_gid(): p.get_height() * scale for p in ax_e.patches if p.get_gid()}
+    for comp, joules in s["energy_by_component_j"].items():
+        if joules > 0:
+            assert e[f"energy|base|{comp}"] == pytest.approx(joules / base.tokens, rel=1e-12)
+    assert any("spec: 12 mm" in t.get_text() for t in ax_a.texts)
