@@ -10,8 +10,8 @@ from .accelerator import ComponentTable, component_table
 from .arith import FORMATS, NumberFormat, number_format
 from .dram import dram_energy_j_per_bit
 from .interconnect import byte_hop_energy_j
-from .physical import AREA_BLOCKS, Physical, efficiency, physical
-from .pricing import ByteEnergies, byte_energies
+from .physical import AREA_BLOCKS, Physical, byte_energies, efficiency, physical
+from .pricing import ByteEnergies
 from .mac import PeCost, mac_energy_j, pe, pe_area_m2
 from .sram import SramCost, register_file, sram
 from .technology import scaling

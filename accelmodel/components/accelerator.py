@@ -94,7 +94,7 @@ def _sram_entries(name: str, capacity_bytes: float, word_bits: int, banks: int, 
     timing[name] = s.access_time_s
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=4096)
 def component_table(hw: Accelerator, vdd: float | None = None, l2_banks: int = 1, dma_stages: int = 2,
                     overhead_fraction: float = 0.0, datapath_bits: int = 16, cordic_unrolled: bool = True,
                     lut_storage: str = "sram") -> ComponentTable:
@@ -161,3 +161,32 @@ def component_table(hw: Accelerator, vdd: float | None = None, l2_banks: int = 1
 
     return ComponentTable(node, hw.clock_ghz * 1e9, MappingProxyType(energy), MappingProxyType(area),
                           MappingProxyType(leak), MappingProxyType(timing), MappingProxyType(shared))
+
+
+def table_key(hw: Accelerator) -> tuple:
+    """Every spec value :func:`component_table` reads (with default keyword arguments), as
+    a tuple of plain values (cheap to hash): designs with equal keys have equal tables (a
+    sweep over DRAM bandwidth or host parameters shares one table)."""
+    nl = hw.nonlinear
+    return (tuple(hw.array.__dict__.values()), tuple(hw.dtypes.__dict__.values()), hw.scratchpad_kib,
+            hw.scratchpad_banks, hw.accumulator_kib, hw.accumulator_banks,
+            None if hw.l2 is None else tuple(hw.l2.__dict__.values()), hw.dram.energy_pj_per_bit,
+            hw.dma_bytes_per_cycle, hw.clock_ghz, hw.technology_nm, hw.sram_cells,
+            tuple(tuple(getattr(nl, slot).__dict__.values()) for slot in SLOTS))
+
+
+_BY_KEY: dict[tuple, ComponentTable] = {}
+_BY_KEY_SIZE = 8192
+
+
+def shared_component_table(hw: Accelerator) -> ComponentTable:
+    """:func:`component_table` of ``hw`` with default keyword arguments, memoised on
+    :func:`table_key`."""
+    key = table_key(hw)
+    t = _BY_KEY.get(key)
+    if t is None:
+        t = component_table.__wrapped__(hw)
+        if len(_BY_KEY) >= _BY_KEY_SIZE:
+            _BY_KEY.pop(next(iter(_BY_KEY)), None)
+        _BY_KEY[key] = t
+    return t

@@ -5,15 +5,14 @@ sweep row and ``simulate(...).summary()`` agree.
 
 from __future__ import annotations
 
-from functools import lru_cache
+import math
 from types import MappingProxyType
 from typing import Mapping, NamedTuple
 
-import numpy as np
-
 from ..hardware.spec import Accelerator
-from .accelerator import component_table
-from .pricing import byte_energies
+from ._memo import SpecMemo
+from .accelerator import ComponentTable, shared_component_table
+from .pricing import ByteEnergies, byte_energies_of
 
 AREA_BLOCKS = ("pe_array", "scratchpad", "accumulator", "l2", "nonlinear_units", "dma_control")
 """Blocks of ``area_breakdown`` (mm^2), in report order."""
@@ -45,31 +44,50 @@ def _block(component: str) -> str:
     return component
 
 
-@lru_cache(maxsize=4096)
-def physical(hw: Accelerator) -> Physical:
-    """Area by block, area source and static power of ``hw``. ``dma_control`` is the DMA
-    datapath plus the ``overhead`` component (0 by default: no cited control / clock-tree
-    fraction; see docs/components.md)."""
-    t = component_table(hw)
+def _area_blocks(t: ComponentTable) -> tuple[Mapping[str, float], float]:
+    """Area by :data:`AREA_BLOCKS` (mm^2) of a component table, and their total."""
     blocks = dict.fromkeys(AREA_BLOCKS, 0.0)
     for component, mm2 in t.area_mm2.items():
         blocks[_block(component)] += mm2
-    model = float(sum(blocks.values()))
+    return MappingProxyType(blocks), float(sum(blocks.values()))
+
+
+_blocks = SpecMemo(_area_blocks, 8192)
+
+
+def _figures(hw: Accelerator) -> tuple[ByteEnergies, Physical]:
+    """What the cost path charges and the reports show of ``hw``, from one component table.
+    ``dma_control`` is the DMA datapath plus the ``overhead`` component (0 by default: no
+    cited control / clock-tree fraction; see docs/components.md)."""
+    t = shared_component_table(hw)
+    energies = byte_energies_of(hw, t)
+    blocks, model = _blocks(t)
     typed = hw.area_mm2 is not None
-    return Physical(float(hw.area_mm2) if typed else model, "spec" if typed else "model", model,
-                    MappingProxyType(blocks), byte_energies(hw).static_power_w)
+    return energies, Physical(float(hw.area_mm2) if typed else model, "spec" if typed else "model", model,
+                              blocks, energies.static_power_w)
 
 
-def efficiency(latency_s, energy_j, macs, area_mm2) -> dict:
+_FIGURES = SpecMemo(_figures, 4096)
+
+
+def physical(hw: Accelerator) -> Physical:
+    """Area by block, area source and static power of ``hw`` (memoised per design)."""
+    return _FIGURES(hw)[1]
+
+
+def byte_energies(hw: Accelerator) -> ByteEnergies:
+    """The per-action energies (J) and static power (W) the cost path charges for ``hw``:
+    the component models' (``energy.per_action: model``) or the spec's table (``table``);
+    memoised per design."""
+    return _FIGURES(hw)[0]
+
+
+def efficiency(latency_s: float, energy_j: float, macs: float, area_mm2: float) -> dict[str, float]:
     """``power_w`` (energy / latency, W), ``tops_per_w`` (2 x MACs / energy, 10^12 ops per J =
-    TOPS/W) and ``tops_per_mm2`` (2 x MACs / latency / area, TOPS per mm^2) achieved on a pass:
-    floats or numpy arrays alike; 0 where the divisor is 0."""
-    lat, e, ops, a = (np.asarray(v, dtype=float) for v in (latency_s, energy_j, macs, area_mm2))
-    ops = 2.0 * ops
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = {"power_w": np.where(lat > 0, e / lat, 0.0),
-               "tops_per_w": np.where(e > 0, ops / e / 1e12, 0.0),
-               "tops_per_mm2": np.where((lat > 0) & (a > 0), ops / lat / a / 1e12, 0.0)}
-    if out["power_w"].ndim == 0:
-        return {k: float(v) for k, v in out.items()}
-    return out
+    TOPS/W) and ``tops_per_mm2`` (2 x MACs / latency / area, TOPS per mm^2) achieved on a
+    pass; 0 where the divisor is 0, NaN in gives NaN out."""
+    ops = 2.0 * macs
+    return {"power_w": energy_j / latency_s if latency_s > 0 else (0.0 if latency_s == 0 else math.nan),
+            "tops_per_w": ops / energy_j / 1e12 if energy_j > 0 else (0.0 if energy_j == 0 else math.nan),
+            "tops_per_mm2": ops / latency_s / area_mm2 / 1e12 if latency_s > 0 and area_mm2 > 0
+            else (0.0 if latency_s == 0 else math.nan)}

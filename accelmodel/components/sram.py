@@ -176,7 +176,8 @@ def sram(capacity_bytes: float, word_bits: int, banks: int = 1, ports: int = 1,
     read = f.read[0] * word_bits ** f.read[1] * c ** f.read[2] * bank_e
     write = f.write[0] * word_bits ** f.write[1] * c ** f.write[2] * bank_e
     area45 = f.a_cell * c + f.a_edge * math.sqrt(c) + f.a_bank * (banks - 1)
-    return SramCost(read * sc.energy, write * sc.energy, area45 * sc.area, f.leak_density * area45 * sc.leakage * leak_factor,
+    leakage = f.leak_density * area45 * sc.leakage * leak_factor
+    return SramCost(read * sc.energy, write * sc.energy, area45 * sc.area, leakage,
                     (f.t0 + f.t1 * math.sqrt(c)) * sc.delay, int(word_bits))
 
 

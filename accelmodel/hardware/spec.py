@@ -156,7 +156,7 @@ class EnergyTable(Frozen):
     def _table_values_need_table(self) -> "EnergyTable":
         if self.per_action == "model":
             for name in TABLE_FIELDS:
-                default = type(self).model_fields[name].default
+                default = _TABLE_DEFAULTS[name]
                 if getattr(self, name) != default:
                     raise ValueError(f"{name}: {getattr(self, name):g} is used only with per_action: table "
                                      f"(per_action: model prices actions from the component models); "
@@ -166,6 +166,7 @@ class EnergyTable(Frozen):
 
 TABLE_FIELDS = ("mac_pj", "scratchpad_pj_per_byte", "accumulator_pj_per_byte", "l2_pj_per_byte", "static_power_mw")
 """Fields of :class:`EnergyTable` used only with ``per_action: table``."""
+_TABLE_DEFAULTS = {name: EnergyTable.model_fields[name].default for name in TABLE_FIELDS}
 
 
 class Accelerator(Frozen):

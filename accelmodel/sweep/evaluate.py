@@ -25,7 +25,8 @@ from ..cost.names import BOUNDS
 from ..cost.totals import RowStats, kind_codes, totals
 from ..errors import AccelModelError
 from ..hardware.spec import Accelerator
-from ..report import Report, physical_summary
+from ..components import efficiency, physical
+from ..report import Report
 from ..simulation import simulate
 from ..unit_accuracy import design_accuracy
 from ..workload.kinds import KINDS
@@ -141,10 +142,11 @@ PHYSICAL_COLUMNS = ("area_mm2", "leakage_w", "power_w", "tops_per_w", "tops_per_
 
 def _put_physical(out: dict, hw: Accelerator) -> None:
     """Area, leakage and efficiency of ``hw`` into ``out`` (which holds latency_s,
-    energy_j and macs): the numbers ``Report.summary()`` gives (:func:`physical_summary`)."""
-    ph = physical_summary(hw, float(out["latency_s"]), float(out["energy_j"]), float(out["macs"]))
-    for c in PHYSICAL_COLUMNS:
-        out[c] = ph[c]
+    energy_j and macs): the numbers ``Report.summary()`` gives (the functions
+    :func:`~accelmodel.report.physical_summary` calls)."""
+    ph = physical(hw)
+    out["area_mm2"], out["leakage_w"] = ph.area_mm2, ph.leakage_w
+    out.update(efficiency(float(out["latency_s"]), float(out["energy_j"]), float(out["macs"]), ph.area_mm2))
 
 
 def _point_by_point(wl: WorkloadPoint, hws: Sequence[Accelerator], where: np.ndarray, res: _Results) -> None:
