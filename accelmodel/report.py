@@ -258,7 +258,7 @@ class Report:
                 {"op": r.op, "kind": r.kind, "latency_s": float(r.latency_s), "latency_share": float(r.latency_share),
                  "bound": r.bound, "instances": int(r.instances)} for r in self.top_ops(5).itertuples()],
         }
-        out.update(physical_summary(self.hw, lat, out["energy_j"], out["macs"]))
+        out.update(physical_summary(self.hw, lat, float(t["energy_j"]), float(t["macs"])))
         out["bottleneck"] = self.bottleneck()
         out["accuracy"] = self.accuracy
         out.update(self.extra)

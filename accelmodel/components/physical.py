@@ -62,9 +62,9 @@ def _figures(hw: Accelerator) -> tuple[ByteEnergies, Physical]:
     t = shared_component_table(hw)
     energies = byte_energies_of(hw, t)
     blocks, model = _blocks(t)
-    typed = hw.area_mm2 is not None
-    return energies, Physical(float(hw.area_mm2) if typed else model, "spec" if typed else "model", model,
-                              blocks, energies.static_power_w)
+    if hw.area_mm2 is not None:  # a typed override of the total
+        return energies, Physical(float(hw.area_mm2), "spec", model, blocks, energies.static_power_w)
+    return energies, Physical(model, "model", model, blocks, energies.static_power_w)
 
 
 _FIGURES = SpecMemo(_figures, 4096)

@@ -3,6 +3,8 @@ energy per token by component, one bar per design."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from matplotlib.figure import Figure
 
 from .labels import _fmt, _fmt_si, _named_reports, _si_factor
@@ -56,7 +58,7 @@ def area_energy(reports, *, title: str | None = None, figsize: tuple[float, floa
     whose area is a typed override shows the typed value above its (model) bar. Colours: an area
     block and the energy component of the same hardware share one
     (:mod:`accelmodel.plots.palette`)."""
-    named = _named_reports(reports)
+    named: dict[str, Any] = _named_reports(reports)
     summaries = {n: r.summary() for n, r in named.items()}
     area = {n: {k: float(v) for k, v in s["area_breakdown"].items()} for n, s in summaries.items()}
     tokens = {n: r.tokens for n, r in named.items()}

@@ -125,7 +125,8 @@ def evaluate_designs(hws: Sequence[Accelerator], workloads: WorkloadPoint | Sequ
         else:
             _batched(wl, hws, np.asarray(idx), res, accuracy)
     ok = np.flatnonzero(res.error == "")
-    for i in ok:
+    for j in ok:
+        i = int(j)
         hw = hws[i]
         row = {c: res.cols[c][i] for c in ("latency_s", "energy_j", "macs")}
         _put_physical(row, hw)
