@@ -31,6 +31,8 @@ fusion     fused_into (the op whose fused group this op joined, '' if none),
 energy     energy_mac_j, energy_scratchpad_j, energy_accumulator_j, energy_l2_j,
            energy_dram_j, energy_nonlinear_j, energy_cpu_j, energy_static_j, energy_j
 
+The summary also reports area (``area_mm2``, ``area_source``, ``area_breakdown``),
+``leakage_w``, ``power_w``, ``tops_per_w`` and ``tops_per_mm2`` (:func:`physical_summary`).
 The summary's totals come from :func:`accelmodel.cost.totals.totals` over the
 unique cost rows (each standing for its identical op instances), the function
 sweeps use too.
@@ -45,6 +47,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .components import efficiency, physical
 from .cost.names import BOUND_CODE, BOUNDS, ENERGY_COLUMNS, ENERGY_COMPONENTS
 from .cost.fusion import shift_layer
 from .cost.totals import RowStats, kind_codes, totals
@@ -262,6 +265,7 @@ class Report:
                 {"op": r.op, "kind": r.kind, "latency_s": float(r.latency_s), "latency_share": float(r.latency_share),
                  "bound": r.bound, "instances": int(r.instances)} for r in self.top_ops(5).itertuples()],
         }
+        out.update(physical_summary(self.hw, lat, float(t["energy_j"]), float(t["macs"])))
         out["bottleneck"] = self.bottleneck()
         out["accuracy"] = self.accuracy
         out.update(self.extra)
@@ -279,6 +283,17 @@ class Report:
         total = sum(per_bound.values())
         return (f"{KINDS[k]} ops take {t['share_kind'][0][k]:.0%} of latency for {t['flops_share_kind'][0][k]:.2%} "
                 f"of FLOPs, mostly {b}-bound ({per_bound[b] / total if total > 0 else 0.0:.0%} of their time)")
+
+
+def physical_summary(hw: Accelerator, latency_s: float, energy_j: float, macs: float) -> dict:
+    """The summary's area and power entries: ``area_mm2`` (model total, or the spec's typed
+    override), ``area_source`` (``model`` | ``spec``), ``area_model_mm2``, ``area_breakdown``
+    (mm^2 by block), ``leakage_w`` (static power charged), ``power_w`` (average over the pass),
+    ``tops_per_w`` and ``tops_per_mm2`` (achieved on the pass; 2 ops per MAC)."""
+    ph = physical(hw)
+    return {"area_mm2": ph.area_mm2, "area_source": ph.area_source, "area_model_mm2": ph.area_model_mm2,
+            "area_breakdown": dict(ph.area_breakdown), "leakage_w": ph.leakage_w,
+            **efficiency(latency_s, energy_j, macs, ph.area_mm2)}
 
 
 def _top_ops_of_frame(df: pd.DataFrame, latency_s: float, n: int) -> pd.DataFrame:

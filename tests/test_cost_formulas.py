@@ -4,15 +4,20 @@ an op on a vector/nonlinear unit, the three host-CPU rows of an offloaded op
 energy and nonlinear-unit energy. Every number is derived in a comment from the
 bundled baseline (hw_configs/gemmini_default.yaml: 1 GHz, INT8 in/out, L2 link
 16 B/cycle, DMA 16 B/cycle, DRAM 64 GB/s at 20 pJ/bit and 100 ns, L2 latency 20
-cycles, host 1 GHz at 8 GB/s, 0.25 W, 2 us per offload; Horowitz energies:
-scratchpad 1.25 pJ/B, L2 5 pJ/B; static 20 mW). Tolerance: 1e-12 relative
-(float round-off only)."""
+cycles, host 1 GHz at 8 GB/s, 0.25 W, 2 us per offload). Per-action energies are the
+component models' (``energy.per_action: model``) at the baseline's geometry, derived
+below from the models' primitives (checked against their anchors in
+tests/test_components.py); a memory byte costs the mean of the SRAM's read and write
+energy per byte. Tolerance: 1e-12 relative (float round-off only)."""
 
 from __future__ import annotations
 
 import pytest
 
 import accelmodel as am
+
+from accelmodel.components import component_table, pe, sram, unit_cost
+from accelmodel.hardware.nonlinear import LutUnit, VectorUnit
 
 from conftest import load_hw
 
@@ -21,6 +26,26 @@ SEQ = 512
 D = 768
 E_RES = SEQ * D                 # residual add: 393,216 output elements
 E_SM = 12 * SEQ * SEQ           # softmax of one layer: 12 heads x 512 x 512 = 3,145,728
+
+
+def _per_byte(capacity_bytes: float, word_bits: int, banks: int) -> float:
+    s = sram(capacity_bytes, word_bits, banks, 1, None, None, "lop")
+    return 0.5 * (s.read_energy_j_per_byte + s.write_energy_j_per_byte)
+
+
+MAC = pe(8, 8, 32, "WS").energy_per_mac_j   # INT8 x INT8 multiplier + 32-bit adder + 8 + 32 flip-flops: 0.66 pJ
+SPAD = _per_byte(256 * 1024, 16 * 8, 4)     # 256 KiB, 128-bit rows (16 columns x INT8), 4 banks: 4.62 pJ/B
+L2 = _per_byte(2048 * 1024, 16 * 8, 1)      # 2 MiB, 16 B/cycle link = 128-bit words, 1 bank: 12.47 pJ/B
+VEC = unit_cost(VectorUnit(), None, sram_cells="lop").energy_per_element_op_j  # INT32 multiply-add lane: 3.88 pJ
+DRAM = 8 * 20e-12                           # spec: 20 pJ/bit = 160 pJ/B
+
+
+@pytest.fixture(scope="module")
+def static_w():
+    """The baseline's leakage, W: PE array + scratchpad + accumulator + L2 (LOP cells) + DMA + vector unit."""
+    t = component_table(load_hw("gemmini_default"))
+    assert set(t.leakage_w) == {"mac", "scratchpad", "accumulator", "l2", "dma", "unit:elementwise", "overhead"}
+    return t.total_leakage_w
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +60,7 @@ def row(rep, name: str):
     return sel.iloc[0]
 
 
-def test_vector_unit_op(base_rep):
+def test_vector_unit_op(base_rep, static_w):
     r = row(base_rep, "L0.residual_attn")
     moved = 3 * E_RES                        # two INT8 inputs read, one INT8 output written: 1,179,648 B
     assert r["dram_bytes"] == moved
@@ -46,15 +71,15 @@ def test_vector_unit_op(base_rep):
     assert r["bound"] == "l2"
     lat = (moved / 16 + 102) / 1e9
     assert r["latency_s"] == pytest.approx(lat, rel=REL)
-    assert r["energy_scratchpad_j"] == pytest.approx(2 * moved * 1.25e-12, rel=REL)   # in and out
-    assert r["energy_l2_j"] == pytest.approx(2 * moved * 5e-12, rel=REL)
-    assert r["energy_dram_j"] == pytest.approx(moved * 8 * 20e-12, rel=REL)
-    # vector ALU: 55 mW at 1 GHz over 16 lanes = 3.4375 pJ per element-operation
-    assert r["energy_nonlinear_j"] == pytest.approx(E_RES * 3.4375e-12, rel=REL)
-    assert r["energy_static_j"] == pytest.approx(0.020 * lat, rel=REL)
+    assert r["energy_scratchpad_j"] == pytest.approx(2 * moved * SPAD, rel=REL)   # in and out
+    assert r["energy_l2_j"] == pytest.approx(2 * moved * L2, rel=REL)
+    assert r["energy_dram_j"] == pytest.approx(moved * DRAM, rel=REL)
+    # vector ALU: one INT32 multiply-add element-operation per output element
+    assert r["energy_nonlinear_j"] == pytest.approx(E_RES * VEC, rel=REL)
+    assert r["energy_static_j"] == pytest.approx(static_w * lat, rel=REL)
 
 
-def test_offloaded_softmax_three_rows(base_rep):
+def test_offloaded_softmax_three_rows(base_rep, static_w):
     deq, mid, q = (row(base_rep, n) for n in ("L0.softmax.dequantize", "L0.softmax", "L0.softmax.quantize"))
     # dequantize: 3 cycles/element on the 1 GHz host; reads E INT8 bytes, writes 4E float bytes
     assert deq["kind"] == "quantize" and deq["cpu_s"] == pytest.approx(3 * E_SM / 1e9, rel=REL)
@@ -68,10 +93,10 @@ def test_offloaded_softmax_three_rows(base_rep):
     # quantize: 5 cycles/element; reads 4E float bytes, writes E INT8 bytes
     assert q["latency_s"] == pytest.approx(5 * E_SM / 1e9, rel=REL) and q["dram_bytes"] == 5 * E_SM
     for r in (deq, mid, q):
-        # host power x time, DRAM at 160 pJ/byte, static 20 mW x time; nothing on the accelerator's units
+        # host power x time, DRAM at 160 pJ/byte, leakage x time; nothing on the accelerator's units
         assert r["energy_cpu_j"] == pytest.approx(0.25 * r["latency_s"], rel=REL)
-        assert r["energy_dram_j"] == pytest.approx(r["dram_bytes"] * 160e-12, rel=REL)
-        assert r["energy_static_j"] == pytest.approx(0.020 * r["latency_s"], rel=REL)
+        assert r["energy_dram_j"] == pytest.approx(r["dram_bytes"] * DRAM, rel=REL)
+        assert r["energy_static_j"] == pytest.approx(static_w * r["latency_s"], rel=REL)
         assert r["energy_nonlinear_j"] == 0.0 and r["energy_mac_j"] == 0.0
 
 
@@ -84,21 +109,25 @@ def test_matmul_prologue(base_rep):
     assert r["overhead_cycles"] == pytest.approx(io / 16 + 120, rel=REL)
     assert r["latency_cycles"] == pytest.approx(
         max(r["compute_cycles"], r["local_cycles"], r["dram_cycles"]) + r["overhead_cycles"], rel=REL)
-    assert r["energy_mac_j"] == pytest.approx(SEQ * D * D * 0.3e-12, rel=REL)   # 8b mult + 32b add
+    assert r["energy_mac_j"] == pytest.approx(SEQ * D * D * MAC, rel=REL)   # INT8 PE, 0.66 pJ per MAC
 
 
 def test_nonlinear_unit_energy_lut():
     hw = am.with_updates(load_hw("gemmini_default"), {"nonlinear.softmax": {"kind": "lut"}})
     rep = am.simulate(hw, "bert-base", seq_len=SEQ)
     r = row(rep, "L0.softmax")
-    # LUT softmax: 4.69 mW at 100 MHz over 16 lanes = 2.93125 pJ per element-operation; 3 passes per element
+    # LUT softmax from its parameters (1024 x 16-bit entries in SRAM, linear interpolation); 3 passes per element
+    lut = unit_cost(LutUnit(), None, sram_cells="lop").energy_per_element_op_j
     assert r["unit_cycles"] == 3 * E_SM / 16
+    assert r["energy_nonlinear_j"] == pytest.approx(3 * E_SM * lut, rel=REL)
+    table = am.with_updates(hw, {"energy.per_action": "table"})   # the typed power: 4.69 mW at 100 MHz / 16 lanes
+    r = row(am.simulate(table, "bert-base", seq_len=SEQ), "L0.softmax")
     assert r["energy_nonlinear_j"] == pytest.approx(3 * E_SM * 4.69 / (16 * 0.1) * 1e-12, rel=REL)
     assert r["bound"] == "nonlinear"   # 3E/16 element-operation cycles > 2E bytes / 16 B/cycle on the link
 
 
-def test_static_energy_is_power_times_time(base_rep):
+def test_static_energy_is_power_times_time(base_rep, static_w):
     df = base_rep.ops
-    assert (df["energy_static_j"] - 0.020 * df["latency_s"]).abs().max() <= 1e-15
+    assert (df["energy_static_j"] - static_w * df["latency_s"]).abs().max() <= 1e-15
     s = base_rep.summary()
-    assert s["energy_by_component_j"]["static"] == pytest.approx(0.020 * s["latency_s"], rel=1e-9)
+    assert s["energy_by_component_j"]["static"] == pytest.approx(static_w * s["latency_s"], rel=1e-9)

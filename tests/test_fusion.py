@@ -19,11 +19,17 @@ GOLDEN = Path(__file__).parent / "data" / "summaries_before_fusion.json"
 
 def test_fusion_none_reproduces_the_unfused_model_exactly():
     """Every bundled design x workload preset (prefill 128, decode with 128 cached) gives the
-    summary it gave before fusion existed (recorded from the commit before), bit for bit."""
+    summary it gave before fusion existed (recorded from the commit before), bit for bit.
+    The recording predates the physical component models, so the designs run with the typed
+    energy table they had then (``energy.per_action: table``; edge_llm typed 150 mW static
+    power); keys added to the summary since are not compared."""
     golden = json.loads(GOLDEN.read_text())
     seen = 0
     for hp in bundled_files("design"):
-        hw = load_accelerator(hp)
+        then = {"energy.per_action": "table"}
+        if hp.stem == "edge_llm":
+            then["energy.static_power_mw"] = 150.0
+        hw = with_updates(load_accelerator(hp), then)
         for wp in bundled_files("workload"):
             cfg = load_workload(str(wp))
             for phase, kw in (("prefill", dict(seq_len=128)), ("decode", dict(kv_len=128))):
@@ -31,7 +37,7 @@ def test_fusion_none_reproduces_the_unfused_model_exactly():
                 if key not in golden:
                     continue
                 got = json.loads(json.dumps(json_ready(simulate(hw, cfg, phase=phase, **kw).summary())))
-                assert got == golden[key], key
+                assert {k: got.get(k) for k in golden[key]} == golden[key], key
                 seen += 1
     assert seen == len(golden)
 

@@ -455,7 +455,7 @@ def test_style_is_local_and_figures_save(base, tmp_path):
     before = dict(mpl.rcParams)
     figs = plots.standard_figures(base)
     assert set(figs) == {"roofline", "latency_breakdown", "energy_breakdown", "flops_vs_latency",
-                         "timeline_layer0"}
+                         "timeline_layer0", "area_energy"}
     for name, fig in figs.items():
         for fmt in (("png", "pdf", "svg") if name == "roofline" else ("png",)):
             buf = io.BytesIO()

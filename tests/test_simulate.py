@@ -39,7 +39,8 @@ def test_energy_counts_with_unit_table():
     # every energy per action = 1 pJ (and DRAM 1/8 pJ/bit = 1 pJ/byte), static 0: energy is the count sum
     hw = with_updates(Accelerator(nonlinear={"softmax": {"kind": "exact"}, "activation": {"kind": "exact"},
                                              "norm": {"kind": "exact"}}),
-                      {"energy.mac_pj": 1, "energy.scratchpad_pj_per_byte": 1, "energy.accumulator_pj_per_byte": 1,
+                      {"energy.per_action": "table", "energy.mac_pj": 1, "energy.scratchpad_pj_per_byte": 1,
+                       "energy.accumulator_pj_per_byte": 1,
                        "energy.l2_pj_per_byte": 1, "energy.static_power_mw": 0, "dram.energy_pj_per_bit": 0.125})
     df = am.simulate(hw, "gpt2", seq_len=64).ops
     mm = df[df["kind"] == "matmul"]

@@ -28,6 +28,7 @@ import numpy as np
 import pytest
 
 import accelmodel as am
+from accelmodel.components import component_table
 from accelmodel.cost.design import DesignBatch
 from accelmodel.cost.evaluate import evaluate
 from accelmodel.cost.sparse import lower_pruned_matmul
@@ -201,7 +202,8 @@ def test_block_aligned_tile_skip_hand_count(sparse_hw, dense_bert_sparse_hw):
     # energy: gate_zero_macs -> only MACs with a non-zero weight: 512 * 1613 * 256 for q_proj
     q = row(rep, "L0.q_proj")
     assert q.nonzero_macs == 512 * 1613 * 256
-    assert q.energy_mac_j == pytest.approx(512 * 1613 * 256 * sparse_hw.energy.mac_pj * 1e-12, rel=1e-12)
+    mac_j = component_table(sparse_hw).energy("mac", "mac")   # INT8 WS PE: 0.66 pJ per MAC (component model)
+    assert q.energy_mac_j == pytest.approx(512 * 1613 * 256 * mac_j, rel=1e-12)
     assert q.executed_macs == pytest.approx(q.macs * 1613 / 2304, rel=1e-12)  # folds that run
     # per-op table: the projections halve their compute time but stay compute-bound
     ops = {o["op"]: o for o in sp["ops"]}
@@ -215,7 +217,7 @@ def test_block_tile_skip_cost_function_level():
     a unit energy table (every energy 1 pJ, no static power): MAC energy =
     non-zero MACs (gated) or executed MACs (not gated)."""
     hw = load_hw("gemmini_sparse")
-    hw = am.with_updates(hw, {"energy.mac_pj": 1.0, "energy.static_power_mw": 0.0,
+    hw = am.with_updates(hw, {"energy.per_action": "table", "energy.mac_pj": 1.0, "energy.static_power_mw": 0.0,
                               "sparsity.storage": "dense"})
     mask = np.zeros((64, 64), dtype=bool)
     for i, j in [(0, 0), (1, 1), (2, 1), (3, 3), (0, 3)]:

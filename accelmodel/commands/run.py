@@ -92,6 +92,24 @@ def run(args) -> int:
     return 0
 
 
+def physical_lines(s: dict) -> list[str]:
+    """Power, leakage, efficiency, area (and its source) and the area breakdown."""
+    src = "typed in the spec (override)" if s["area_source"] == "spec" else "component models"
+    blocks = ", ".join(f"{k} {v:.3g}" for k, v in s["area_breakdown"].items() if v > 0)
+    lines = [f"  power         {si(s['power_w'], 'W')} average   (leakage {si(s['leakage_w'], 'W')}; "
+             f"{s['tops_per_w']:.3g} TOPS/W, {s['tops_per_mm2']:.3g} TOPS/mm\u00b2 achieved)",
+             f"  area          {s['area_mm2']:.4g} mm\u00b2 ({src})"]
+    if s["area_source"] == "spec":
+        lines.append(f"                model: {s['area_model_mm2']:.4g} mm\u00b2")
+    lines.append(f"                by block (model, mm\u00b2): {blocks}")
+    energy = s["energy_by_component_j"]
+    total = sum(energy.values())
+    if total > 0:
+        lines.append("  energy by component: " + ", ".join(
+            f"{k} {v / total:.1%}" for k, v in sorted(energy.items(), key=lambda kv: -kv[1]) if v > 0))
+    return lines
+
+
 def format_summary(rep, s: dict, why: dict | None = None) -> str:
     """The text report; ``why`` is :func:`accelmodel.explain.explain`'s result (None: no explanations)."""
     hw = rep.hw
@@ -108,6 +126,7 @@ def format_summary(rep, s: dict, why: dict | None = None) -> str:
         f"  MACs          {si(s['macs'])}   (params {si(s['params'])}, DRAM traffic {si(s['dram_bytes'], 'B')})",
         f"  utilisation   {s['utilization']:.1%} of the array's peak over the whole run; "
         f"{s['matmul_utilization']:.1%} during matmuls",
+        *physical_lines(s),
         "",
         "Where the time goes, by op kind:",
         f"  {'kind':<12} {'latency':>11} {'share':>7} {'FLOPs share':>12} {'energy share':>13}",

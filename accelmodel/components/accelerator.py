@@ -4,7 +4,8 @@ of every physical component, from the hardware spec's own fields.
 ``component_table(hw)`` reads: ``array.rows/cols/dataflow``, ``dtypes.*_bits``,
 ``scratchpad_kib`` + ``scratchpad_banks``, ``accumulator_kib`` + ``accumulator_banks``,
 ``l2.size_kib`` + ``l2.bandwidth_bytes_per_cycle``, ``dram.energy_pj_per_bit``,
-``dma_bytes_per_cycle``, ``clock_ghz``, ``technology_nm`` (None = 45 nm) and the
+``dma_bytes_per_cycle``, ``clock_ghz``, ``technology_nm`` (None = 45 nm), ``sram_cells``
+(SRAM leakage) and the
 nonlinear unit specs (their parameters, not their typed ``power_mw``/``area_mm2``).
 
 Energy entries (J), keyed ``(component, action)``:
@@ -81,11 +82,11 @@ class ComponentTable:
 
 
 def _sram_entries(name: str, capacity_bytes: float, word_bits: int, banks: int, node: float,
-                  vdd: float | None, energy: dict, area: dict, leak: dict, timing: dict) -> None:
+                  vdd: float | None, cells: str, energy: dict, area: dict, leak: dict, timing: dict) -> None:
     if word_bits * banks > capacity_bytes * 8:
         raise ValueError(f"{name}: {banks} bank(s) cannot each hold one {word_bits}-bit row "
                          f"({capacity_bytes:g} bytes in all)")
-    s = sram(capacity_bytes, word_bits, banks, 1, node, vdd)
+    s = sram(capacity_bytes, word_bits, banks, 1, node, vdd, cells)
     energy[(name, "read")] = s.read_energy_j_per_byte
     energy[(name, "write")] = s.write_energy_j_per_byte
     area[name] = s.area_m2 * M2_TO_MM2
@@ -93,7 +94,7 @@ def _sram_entries(name: str, capacity_bytes: float, word_bits: int, banks: int, 
     timing[name] = s.access_time_s
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=4096)
 def component_table(hw: Accelerator, vdd: float | None = None, l2_banks: int = 1, dma_stages: int = 2,
                     overhead_fraction: float = 0.0, datapath_bits: int = 16, cordic_unrolled: bool = True,
                     lut_storage: str = "sram") -> ComponentTable:
@@ -122,12 +123,12 @@ def component_table(hw: Accelerator, vdd: float | None = None, l2_banks: int = 1
 
     cols = hw.array.cols
     _sram_entries("scratchpad", hw.scratchpad_bytes, cols * max(d.input_bits, d.weight_bits),
-                  hw.scratchpad_banks, node, vdd, energy, area, leak, timing)
+                  hw.scratchpad_banks, node, vdd, hw.sram_cells, energy, area, leak, timing)
     _sram_entries("accumulator", hw.accumulator_bytes, cols * d.accumulator_bits, hw.accumulator_banks,
-                  node, vdd, energy, area, leak, timing)
+                  node, vdd, hw.sram_cells, energy, area, leak, timing)
     if hw.l2 is not None:
         _sram_entries("l2", hw.l2.size_kib * 1024.0, int(hw.l2.bandwidth_bytes_per_cycle * 8), l2_banks,
-                      node, vdd, energy, area, leak, timing)
+                      node, vdd, hw.sram_cells, energy, area, leak, timing)
 
     dram_j_per_byte = hw.dram.energy_pj_per_bit * 8e-12
     energy[("dram", "read")] = dram_j_per_byte
@@ -145,7 +146,7 @@ def component_table(hw: Accelerator, vdd: float | None = None, l2_banks: int = 1
         if not unit.on_accelerator:
             continue
         name = f"unit:{slot}"
-        cost = unit_cost(unit, node, vdd, datapath_bits, cordic_unrolled, lut_storage)
+        cost = unit_cost(unit, node, vdd, datapath_bits, cordic_unrolled, lut_storage, hw.sram_cells)
         energy[(name, "element_op")] = cost.energy_per_element_op_j
         if unit in owners:
             shared[name] = owners[unit]
@@ -160,3 +161,32 @@ def component_table(hw: Accelerator, vdd: float | None = None, l2_banks: int = 1
 
     return ComponentTable(node, hw.clock_ghz * 1e9, MappingProxyType(energy), MappingProxyType(area),
                           MappingProxyType(leak), MappingProxyType(timing), MappingProxyType(shared))
+
+
+def table_key(hw: Accelerator) -> tuple:
+    """Every spec value :func:`component_table` reads (with default keyword arguments), as
+    a tuple of plain values (cheap to hash): designs with equal keys have equal tables (a
+    sweep over DRAM bandwidth or host parameters shares one table)."""
+    nl = hw.nonlinear
+    return (tuple(hw.array.__dict__.values()), tuple(hw.dtypes.__dict__.values()), hw.scratchpad_kib,
+            hw.scratchpad_banks, hw.accumulator_kib, hw.accumulator_banks,
+            None if hw.l2 is None else tuple(hw.l2.__dict__.values()), hw.dram.energy_pj_per_bit,
+            hw.dma_bytes_per_cycle, hw.clock_ghz, hw.technology_nm, hw.sram_cells,
+            tuple(tuple(getattr(nl, slot).__dict__.values()) for slot in SLOTS))
+
+
+_BY_KEY: dict[tuple, ComponentTable] = {}
+_BY_KEY_SIZE = 8192
+
+
+def shared_component_table(hw: Accelerator) -> ComponentTable:
+    """:func:`component_table` of ``hw`` with default keyword arguments, memoised on
+    :func:`table_key`."""
+    key = table_key(hw)
+    t = _BY_KEY.get(key)
+    if t is None:
+        t = component_table.__wrapped__(hw)
+        if len(_BY_KEY) >= _BY_KEY_SIZE:
+            _BY_KEY.pop(next(iter(_BY_KEY)), None)
+        _BY_KEY[key] = t
+    return t

@@ -65,7 +65,7 @@ def _softmax_unit(p: dict[str, str], quantity: str) -> float:
             "cordic": lambda: CordicUnit(lanes=lanes, iterations=int(p["iterations"])),
             "crossroad": lambda: CrossRoadSoftmax(lanes=lanes)}[kind]()
     cost = unit_cost(unit, float(p["node_nm"]), None, bits, p.get("unrolled", "true") == "true",
-                     p.get("lut_storage", "sram"))
+                     p.get("lut_storage", "sram"), p.get("sram_cells", "hp"))
     if quantity == "power":
         return cost.power_w(float(p["clock_hz"]))
     return cost.area_m2

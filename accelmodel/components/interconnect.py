@@ -8,15 +8,19 @@ per-mm figure in the anchors yet) -- a known underestimate for long global wires
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from . import technology
 from .arith import flip_flops, logic_leakage_w_per_m2
 
 
+@lru_cache(maxsize=64)
 def byte_hop_energy_j(technology_nm: float | None = None, vdd: float | None = None) -> float:
     """Energy to move one byte one hop (one register stage), J."""
     return flip_flops(8).energy_j * technology.scaling(technology_nm, vdd).energy
 
 
+@lru_cache(maxsize=1024)
 def dma_datapath(bytes_per_cycle: float, stages: int, technology_nm: float | None = None,
                  vdd: float | None = None) -> tuple[float, float]:
     """(area m^2, leakage W) of a DMA / bus datapath ``bytes_per_cycle`` wide with ``stages``

@@ -39,6 +39,7 @@ from ._data import read_rows
 from .arith import flip_flops, logic_leakage_w_per_m2
 
 ANCHOR_FILE = "sram_anchors.csv"
+CELLS_FILE = "sram_cells.csv"
 
 
 class SramCost(NamedTuple):
@@ -140,12 +141,34 @@ def _check(capacity_bytes: float, word_bits: int, banks: int, ports: int) -> Non
         raise ValueError(f"ports: only single-port SRAM is modelled (got {ports}); no anchored multi-port data")
 
 
+SRAM_CELLS = ("hp", "lop", "lstp")
+"""SRAM cell device types (``data/sram_cells.csv``): ITRS high performance, low operating
+power, low standby power."""
+
+
+@lru_cache(maxsize=8)
+def cell_leakage_factor(cells: str) -> float:
+    """Leakage of ``cells`` relative to the HP cells the CACTI anchors use: the ratio of
+    ``I_off x Vdd`` of the two ITRS device types at 45 nm, 360 K (``data/sram_cells.csv``)."""
+    rows = {r["cells"]: r for r in read_rows(CELLS_FILE)}
+    if cells not in rows:
+        raise ValueError(f"sram_cells: must be one of {', '.join(SRAM_CELLS)} (got {cells!r})")
+
+    def power(r: dict[str, str]) -> float:
+        return float(r["i_off_n_a_per_um"]) * float(r["vdd_v"])
+
+    return power(rows[cells]) / power(rows["hp"])
+
+
 @lru_cache(maxsize=4096)
 def sram(capacity_bytes: float, word_bits: int, banks: int = 1, ports: int = 1,
-         technology_nm: float | None = None, vdd: float | None = None) -> SramCost:
+         technology_nm: float | None = None, vdd: float | None = None, cells: str = "hp") -> SramCost:
     """An SRAM of ``capacity_bytes`` with ``word_bits``-bit words in ``banks`` banks, at
-    ``technology_nm`` (None = 45 nm) and supply ``vdd`` (None = nominal). See the module doc."""
+    ``technology_nm`` (None = 45 nm) and supply ``vdd`` (None = nominal), leakage of
+    ``cells`` (:data:`SRAM_CELLS`; energy, area and timing do not depend on it here). See the
+    module doc."""
     _check(capacity_bytes, word_bits, banks, ports)
+    leak_factor = cell_leakage_factor(cells)
     f = law()
     sc = technology.scaling(technology_nm, vdd)
     c = capacity_bytes * 8.0
@@ -153,7 +176,8 @@ def sram(capacity_bytes: float, word_bits: int, banks: int = 1, ports: int = 1,
     read = f.read[0] * word_bits ** f.read[1] * c ** f.read[2] * bank_e
     write = f.write[0] * word_bits ** f.write[1] * c ** f.write[2] * bank_e
     area45 = f.a_cell * c + f.a_edge * math.sqrt(c) + f.a_bank * (banks - 1)
-    return SramCost(read * sc.energy, write * sc.energy, area45 * sc.area, f.leak_density * area45 * sc.leakage,
+    leakage = f.leak_density * area45 * sc.leakage * leak_factor
+    return SramCost(read * sc.energy, write * sc.energy, area45 * sc.area, leakage,
                     (f.t0 + f.t1 * math.sqrt(c)) * sc.delay, int(word_bits))
 
 

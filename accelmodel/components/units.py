@@ -60,7 +60,7 @@ from .arith import (
     multiplier,
     number_format,
 )
-from .sram import register_file, sram
+from .sram import cell_leakage_factor, register_file, sram
 
 DEFAULT_DATAPATH_BITS = 16
 """Width of the LUT / CORDIC / cross-road datapaths when the spec does not state one."""
@@ -184,11 +184,12 @@ def _lane(unit, datapath_bits: int, cordic_unrolled: bool, lut_storage: str) -> 
 @lru_cache(maxsize=1024)
 def unit_cost(unit, technology_nm: float | None = None, vdd: float | None = None,
               datapath_bits: int = DEFAULT_DATAPATH_BITS, cordic_unrolled: bool = True,
-              lut_storage: str = "sram") -> UnitCost:
+              lut_storage: str = "sram", sram_cells: str = "hp") -> UnitCost:
     """Cost of an on-accelerator nonlinear unit spec (``accelmodel.hardware.nonlinear``) at
     ``technology_nm`` (None = 45 nm). ``datapath_bits`` and ``cordic_unrolled`` are not in the
     spec yet; ``lut_storage`` = ``"sram"`` (CACTI law) or ``"flops"`` (a register file, as a
-    standard-cell synthesis without a memory compiler builds it) -- see the module doc."""
+    standard-cell synthesis without a memory compiler builds it); ``sram_cells``: the device
+type of a LUT's SRAM (its leakage, :func:`.sram.cell_leakage_factor`) -- see the module doc."""
     if datapath_bits < 2:
         raise ValueError(f"datapath_bits: must be at least 2 (got {datapath_bits})")
     lane = _lane(unit, datapath_bits, cordic_unrolled, lut_storage)
@@ -196,7 +197,8 @@ def unit_cost(unit, technology_nm: float | None = None, vdd: float | None = None
     n = len(lane.passes)
     e_elem = sum(p.energy_j for p in lane.passes) / n
     logic_area = unit.lanes * sum(p.area_m2 for p in lane.passes) + lane.shared_area_m2
-    leak = logic_leakage_w_per_m2() * logic_area + unit.lanes * lane.sram_leakage_w
+    leak = (logic_leakage_w_per_m2() * logic_area
+            + unit.lanes * lane.sram_leakage_w * cell_leakage_factor(sram_cells))
     area = logic_area + unit.lanes * lane.sram_area_m2
     return UnitCost(e_elem * sc.energy, lane.cycle_energy_j * sc.energy, area * sc.area, leak * sc.leakage,
                     unit.lanes, lane.cycles_per_element, lane.depth)

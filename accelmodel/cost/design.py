@@ -7,16 +7,20 @@ must share a :func:`structure_key` (the kind of unit in each nonlinear slot and
 whether there is an L2), because that decides which cost rows an op has.
 
 Energy is counts x a table: :attr:`DesignBatch.energy` maps (component, action)
-to joules per action, per design.
+to joules per action, per design, from the physical component models
+(``accelmodel.components``) unless the spec says ``energy.per_action: table``;
+:attr:`DesignBatch.static_power_w` is the components' leakage (or the table's static power).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
 
+from ..components import ByteEnergies, byte_energies, unit_cost
 from ..hardware.nonlinear import VectorUnit
 from ..hardware.spec import Accelerator, CpuCycles
 
@@ -126,6 +130,7 @@ class DesignBatch:
         def col(get) -> np.ndarray:
             return np.array([get(hw) for hw in hws], dtype=float)
 
+        per = [byte_energies(h) for h in hws]
         units = {}
         for slot in (*SLOTS, EMBED_SLOT):
             us = [_unit_of(hw, slot) for hw in hws]
@@ -155,8 +160,8 @@ class DesignBatch:
             host_overhead_s=col(lambda h: h.host.offload_overhead_us * 1e-6),
             host_power_w=col(lambda h: h.host.power_w),
             host_cycles={f: col(lambda h, f=f: getattr(h.host.cycles_per_element, f)) for f in HOST_FUNCTIONS},
-            energy=energy_table(hws),
-            static_power_w=col(lambda h: h.energy.static_power_mw * 1e-3),
+            energy=energy_table(hws, per),
+            static_power_w=np.array([p.static_power_w for p in per]),
             fusion=hws[0].schedule.fusion,
             array_cols=col(lambda h: h.array.cols),
             usable_scratchpad_bytes=col(lambda h: h.usable_scratchpad_bytes),
@@ -166,23 +171,41 @@ class DesignBatch:
         )
 
 
-def energy_table(hws: Sequence[Accelerator]) -> dict[tuple[str, str], np.ndarray]:
-    """J per action, by (component, action), one entry per design: the spec's
-    energy table (``hw.energy``, ``hw.dram.energy_pj_per_bit``) and each unit's
-    energy per element-operation."""
-    def col(get) -> np.ndarray:
-        return np.array([get(hw) for hw in hws], dtype=float)
+@lru_cache(maxsize=64)
+def _default_vector_j(technology_nm: float | None, sram_cells: str, per_action: str) -> float:
+    """J per element-operation of a default vector ALU (the embedding adds' unit when the
+    element-wise slot offloads to the host)."""
+    if per_action == "table":
+        return VectorUnit().energy_pj_per_element_at(technology_nm) * 1e-12
+    return unit_cost(VectorUnit(), technology_nm, sram_cells=sram_cells).energy_per_element_op_j
 
+
+def unit_energy_j(hw: Accelerator, slot: str, per: ByteEnergies) -> float:
+    """J per element-operation of ``slot``'s unit on ``hw`` (:data:`EMBED_SLOT`: the
+    element-wise slot's unit, else a default vector ALU); ``per``: ``byte_energies(hw)``."""
+    if slot == EMBED_SLOT:
+        if "elementwise" in per.units:
+            return per.units["elementwise"]
+        return _default_vector_j(hw.technology_nm, hw.sram_cells, hw.energy.per_action)
+    return per.units[slot]
+
+
+def energy_table(hws: Sequence[Accelerator], per: Sequence[ByteEnergies] | None = None
+                 ) -> dict[tuple[str, str], np.ndarray]:
+    """J per action, by (component, action), one entry per design
+    (:func:`accelmodel.components.byte_energies`: the component models, or the spec's
+    table with ``energy.per_action: table``; ``per``: those if already known) and each
+    unit's energy per element-operation."""
+    if per is None:
+        per = [byte_energies(h) for h in hws]
     table = {
-        ("mac", "mac"): col(lambda h: h.energy.mac_pj * 1e-12),
-        ("scratchpad", "byte"): col(lambda h: h.energy.scratchpad_pj_per_byte * 1e-12),
-        ("accumulator", "byte"): col(lambda h: h.energy.accumulator_pj_per_byte * 1e-12),
-        ("l2", "byte"): col(lambda h: h.energy.l2_pj_per_byte * 1e-12),
-        ("dram", "byte"): col(lambda h: 8 * h.dram.energy_pj_per_bit * 1e-12),
+        ("mac", "mac"): np.array([p.mac for p in per]),
+        ("scratchpad", "byte"): np.array([p.scratchpad for p in per]),
+        ("accumulator", "byte"): np.array([p.accumulator for p in per]),
+        ("l2", "byte"): np.array([p.l2 for p in per]),
+        ("dram", "byte"): np.array([p.dram for p in per]),
     }
     for slot in (*SLOTS, EMBED_SLOT):
-        units = [_unit_of(h, slot) for h in hws]
-        if units[0].kind != "cpu_offload":
-            table[(f"unit:{slot}", "element_op")] = np.array(
-                [u.energy_pj_per_element_at(h.technology_nm) * 1e-12 for u, h in zip(units, hws)])
+        if _unit_of(hws[0], slot).kind != "cpu_offload":
+            table[(f"unit:{slot}", "element_op")] = np.array([unit_energy_j(h, slot, p) for h, p in zip(hws, per)])
     return table

@@ -210,8 +210,9 @@ class IBertUnit(_AccelUnit):
     LayerNorm), as in Gemmini's I-BERT build on the accumulator read path."""
 
     kind: Literal["ibert"] = "ibert"
-    bits: PositiveInt = Field(default=32, le=64)
-    """Integer width of the polynomial arithmetic."""
+    bits: PositiveInt = Field(default=32, le=62)
+    """Integer width of the polynomial arithmetic (at most 62: the integer LayerNorm's
+    variance must fit a 64-bit word; a 64-bit unit in the norm slot failed at run time)."""
     power_mw: PositiveFloat = Field(default=160.0, le=1_000_000)
     """Default: 16 lanes x (3 x 32b mult 3.1 pJ + 4 x 32b add 0.1 pJ) at 1 GHz = 155 mW, plus control."""
 

@@ -195,21 +195,45 @@ class HostCpu(Frozen):
 
 
 class EnergyTable(Frozen):
-    """Energy per action. Defaults: Horowitz ISSCC 2014, 45 nm ([Horowitz2014]; sources per field in
-    docs/sources.md)."""
+    """Energy per action. ``per_action: model`` (default): every per-action energy and the
+    leakage come from the physical component models (``accelmodel.components``) at the
+    design's capacities, widths, banks and node; the numbers below are then not used and
+    must keep their defaults. ``per_action: table``: these numbers are used as typed
+    (defaults: Horowitz ISSCC 2014, 45 nm, [Horowitz2014]; the model before the component
+    models were wired in), with ``static_power_mw`` as the static power."""
 
+    per_action: Literal["model", "table"] = "model"
+    """Where per-action energies and static power come from: ``model`` (component models)
+    or ``table`` (the numbers below)."""
     source: str = "Horowitz, ISSCC 2014, 45 nm"
-    """Where the numbers come from."""
+    """Where the numbers of the table come from."""
     mac_pj: NonNegativeFloat = Field(default=0.3, le=10000)
-    """One MAC: 8b mult (0.2 pJ) + 32b add (0.1 pJ)."""
+    """One MAC: 8b mult (0.2 pJ) + 32b add (0.1 pJ). ``per_action: table`` only."""
     scratchpad_pj_per_byte: NonNegativeFloat = Field(default=1.25, le=10000)
-    """Scratchpad access per byte: 32b SRAM read (8 KB) 5 pJ / 4 bytes."""
+    """Scratchpad access per byte: 32b SRAM read (8 KB) 5 pJ / 4 bytes. ``per_action: table`` only."""
     accumulator_pj_per_byte: NonNegativeFloat = Field(default=1.25, le=10000)
-    """Accumulator access per byte (read or write), same SRAM figure."""
+    """Accumulator access per byte (read or write), same SRAM figure. ``per_action: table`` only."""
     l2_pj_per_byte: NonNegativeFloat = Field(default=5.0, le=10000)
-    """L2 access per byte; a 2 MB array, 4x the 8 KB SRAM figure (assumption, override it)."""
+    """L2 access per byte; a 2 MB array, 4x the 8 KB SRAM figure (assumption). ``per_action: table`` only."""
     static_power_mw: NonNegativeFloat = Field(default=20.0, le=10_000_000)
-    """Leakage and clock of the accelerator while the model runs, mW."""
+    """Leakage and clock of the accelerator while the model runs, mW. ``per_action: table`` only
+    (with ``model`` the static power is the component models' leakage)."""
+
+    @model_validator(mode="after")
+    def _table_values_need_table(self) -> "EnergyTable":
+        if self.per_action == "model":
+            for name in TABLE_FIELDS:
+                default = _TABLE_DEFAULTS[name]
+                if getattr(self, name) != default:
+                    raise ValueError(f"{name}: {getattr(self, name):g} is used only with per_action: table "
+                                     f"(per_action: model prices actions from the component models); "
+                                     f"set per_action: table or remove {name}")
+        return self
+
+
+TABLE_FIELDS = ("mac_pj", "scratchpad_pj_per_byte", "accumulator_pj_per_byte", "l2_pj_per_byte", "static_power_mw")
+"""Fields of :class:`EnergyTable` used only with ``per_action: table``."""
+_TABLE_DEFAULTS = {name: EnergyTable.model_fields[name].default for name in TABLE_FIELDS}
 
 
 class Accelerator(Frozen):
@@ -256,12 +280,18 @@ class Accelerator(Frozen):
     host: HostCpu = Field(default_factory=HostCpu)
     nonlinear: NonlinearAssignment = Field(default_factory=NonlinearAssignment)
     energy: EnergyTable = Field(default_factory=EnergyTable)
+    sram_cells: Literal["hp", "lop", "lstp"] = "lop"
+    """Device type of the SRAM cells (scratchpad, accumulator, L2, LUT tables), which sets
+    their leakage: ``hp`` ITRS high performance (the CACTI anchors' cells), ``lop`` low
+    operating power (x0.0138 of HP), ``lstp`` low standby power (x2.2e-4); ratios of
+    I_off x Vdd in CACTI 6.5's 45 nm device tables (``data/sram_cells.csv``)."""
     sparsity: SparsitySupport = Field(default_factory=SparsitySupport)
     """What the hardware can exploit of pruned weights (default: nothing, dense execution)."""
     schedule: Schedule = Field(default_factory=Schedule)
     """What may run fused and where the units sit (default: no fusion)."""
     area_mm2: Optional[PositiveFloat] = Field(default=None, le=100000)
-    """Total die area of the accelerator if known, mm^2 (reported by sweeps)."""
+    """Total area of the accelerator if known, mm^2: an explicit override of the component
+    models' total (reports say ``area_source: spec``); null (default): the model's area."""
 
     @model_validator(mode="after")
     def _check_banks(self) -> "Accelerator":

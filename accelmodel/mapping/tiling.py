@@ -48,6 +48,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..components import byte_energies
 from ..errors import MappingError
 from ..hardware.spec import Accelerator
 from .loop_orders import (
@@ -329,9 +330,10 @@ least-energy one among them wins."""
 
 
 def energy_rates(hw: Accelerator) -> tuple[float, float, float, float]:
-    """(DRAM pJ/bit, L2, scratchpad and accumulator pJ/byte) that rank tied candidates."""
-    e = hw.energy
-    return hw.dram.energy_pj_per_bit, e.l2_pj_per_byte, e.scratchpad_pj_per_byte, e.accumulator_pj_per_byte
+    """(DRAM pJ/bit, L2, scratchpad and accumulator pJ/byte) that rank tied candidates: the
+    energies the cost path charges (:func:`accelmodel.components.byte_energies`)."""
+    e = byte_energies(hw)
+    return hw.dram.energy_pj_per_bit, e.l2 * 1e12, e.scratchpad * 1e12, e.accumulator * 1e12
 
 
 def candidate_time(compute, local_cyc, dram_cyc, prologue):

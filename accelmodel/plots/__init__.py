@@ -42,6 +42,7 @@ from .palette import (
     function_color,
     kind_color,
 )
+from .physical import area_energy
 from .roofline import roofline
 from .studies import nonlinear_accuracy_power, sparsity_curves
 from .style import (
@@ -73,6 +74,7 @@ __all__ = [
     "_si_factor",
     "bound_color",
     "bound_marker",
+    "area_energy",
     "breakdown",
     "category_color",
     "column_label",
@@ -103,13 +105,15 @@ __all__ = [
 
 def standard_figures(report: Report) -> dict[str, Figure]:
     """The figures ``accelmodel run --plots`` writes, by file stem: roofline,
-    latency and energy breakdowns, FLOPs-vs-latency shares, and the timeline of
+    latency and energy breakdowns, FLOPs-vs-latency shares, area by block next to
+    energy per token by component, and the timeline of
     the first transformer block."""
     figs = {
         "roofline": roofline(report),
         "latency_breakdown": latency_breakdown(report),
         "energy_breakdown": energy_breakdown(report),
         "flops_vs_latency": flops_vs_latency(report),
+        "area_energy": area_energy(report),
     }
     if (report.ops["layer"] == 0).any():
         figs["timeline_layer0"] = timeline(report, 0)

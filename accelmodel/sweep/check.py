@@ -22,7 +22,7 @@ from ..hardware.spec import with_updates
 from ..inputs import brief
 from ..workload.point import WORKLOAD_FIELDS, WorkloadPoint
 from .keys import file_digest
-from .spec import WORKLOAD_PREFIX, SweepSpec, design_metric
+from .spec import RESULT_METRICS, WORKLOAD_PREFIX, SweepSpec, design_metric
 
 from ..inputs import DEFAULT_MAX_POINTS  # noqa: E402,F401  (re-exported)
 
@@ -144,6 +144,8 @@ def check_spec(spec: SweepSpec) -> None:
                 except SpecError as exc:
                     raise SpecError(f"axis {ax.name}: value {brief(what)}: {exc}") from None
     for c in spec.constraints:
+        if c.metric in RESULT_METRICS:
+            continue  # applied to evaluated rows (accelmodel.sweep.execute.evaluate_points)
         v = design_metric(spec.base, spec.workload, c.metric)
         if v is None and not any(c.metric in ax.paths for ax in spec.axes):
             raise SpecError(f"constraint {c.label}: the design has no {c.metric} (the spec gives none)")

@@ -26,6 +26,7 @@ from ..cost.names import BOUNDS
 from ..cost.totals import RowStats, kind_codes, totals
 from ..errors import AccelModelError
 from ..hardware.spec import Accelerator
+from ..components import efficiency, physical
 from ..report import Report
 from ..simulation import simulate
 from ..unit_accuracy import design_accuracy
@@ -33,14 +34,19 @@ from ..workload.kinds import KINDS
 from .check import workload_ops
 from .spec import WorkloadPoint, nonlinear_area_mm2
 
-METRICS = ("latency_s", "energy_j", "edp", "area_mm2", "nonlinear_area_mm2", "sram_kib", "utilization",
+METRICS = ("latency_s", "energy_j", "edp", "area_mm2", "power_w", "leakage_w", "tops_per_w", "tops_per_mm2",
+           "nonlinear_area_mm2", "sram_kib", "utilization",
            "matmul_utilization", "matmul_latency_s", "tokens_per_s", "energy_per_token_j", "dram_bytes", "macs",
            "max_rel_error")
 """Result columns per design point (besides the shares and ``error``):
 
 latency_s, energy_j       one forward pass (``Report.latency_s`` / ``energy_j``), s and J
 edp                       energy-delay product, J*s
-area_mm2                  the spec's ``area_mm2`` (NaN where the spec gives none), mm^2
+area_mm2                  the component models' total area, or the spec's typed ``area_mm2`` override
+                          (:func:`accelmodel.components.physical`; ``summary()["area_mm2"]``), mm^2
+power_w                   average power over the pass (energy_j / latency_s), W
+leakage_w                 static power charged x time (the models' leakage), W
+tops_per_w, tops_per_mm2  achieved 2 x MACs per J / per s and mm^2, in TOPS/W and TOPS/mm^2
 nonlinear_area_mm2        area of the on-accelerator nonlinear units (:func:`nonlinear_area_mm2`), mm^2
 sram_kib                  scratchpad + accumulator (+ L2), KiB
 utilization               MACs / (PEs x cycles) over the pass
@@ -89,7 +95,7 @@ def summary_metrics(rep: Report) -> dict[str, float]:
     hw = rep.hw
     out = {c: float(t[c][0]) for c in _TOTALS}
     out["edp"] = out["latency_s"] * out["energy_j"]
-    out["area_mm2"] = np.nan if hw.area_mm2 is None else hw.area_mm2
+    _put_physical(out, hw)
     out["nonlinear_area_mm2"] = nonlinear_area_mm2(hw)
     out["sram_kib"] = hw.sram_kib
     acc = rep.accuracy
@@ -122,11 +128,26 @@ def evaluate_designs(hws: Sequence[Accelerator], workloads: WorkloadPoint | Sequ
     ok = np.flatnonzero(res.error == "")
     for i in ok.tolist():
         hw = hws[i]
-        res.cols["area_mm2"][i] = np.nan if hw.area_mm2 is None else hw.area_mm2
+        row = {c: res.cols[c][i] for c in ("latency_s", "energy_j", "macs")}
+        _put_physical(row, hw)
+        for c in PHYSICAL_COLUMNS:
+            res.cols[c][i] = row[c]
         res.cols["nonlinear_area_mm2"][i] = nonlinear_area_mm2(hw)
         res.cols["sram_kib"][i] = hw.sram_kib
     res.cols["edp"][ok] = res.cols["latency_s"][ok] * res.cols["energy_j"][ok]
     return res.frame()
+
+
+PHYSICAL_COLUMNS = ("area_mm2", "leakage_w", "power_w", "tops_per_w", "tops_per_mm2")
+
+
+def _put_physical(out: dict, hw: Accelerator) -> None:
+    """Area, leakage and efficiency of ``hw`` into ``out`` (which holds latency_s,
+    energy_j and macs): the numbers ``Report.summary()`` gives (the functions
+    :func:`~accelmodel.report.physical_summary` calls)."""
+    ph = physical(hw)
+    out["area_mm2"], out["leakage_w"] = ph.area_mm2, ph.leakage_w
+    out.update(efficiency(float(out["latency_s"]), float(out["energy_j"]), float(out["macs"]), ph.area_mm2))
 
 
 def _point_by_point(wl: WorkloadPoint, hws: Sequence[Accelerator], where: np.ndarray, res: _Results) -> None:

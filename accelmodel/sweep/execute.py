@@ -28,7 +28,7 @@ import pandas as pd
 from .check import DEFAULT_MAX_POINTS
 from .evaluate import evaluate_designs
 from .plan import _merge_counts, describe, sample_points, screen
-from .spec import SweepSpec
+from .spec import RESULT_METRICS, SweepSpec
 from .store import FORMAT_VERSION, META_FILE, ResultStore, SweepError, read_results  # noqa: F401 (re-exported)
 
 PARENT_POLL_S = 0.25
@@ -120,7 +120,25 @@ def evaluate_points(spec: SweepSpec, index: Sequence[int], choices: Sequence[tup
     head = pd.DataFrame({"point": np.asarray([index[j] for j in k], dtype=np.int64),
                          "point_id": pd.array([point_ids[j] for j in k], dtype="str")})
     frame = pd.concat([head, axis_frame(spec, [choices[j] for j in k]), metrics], axis=1)
+    frame = drop_outside_result_constraints(spec, frame, sc.dropped)
     return ChunkResult(frame, sc.dropped, len(choices))
+
+
+def drop_outside_result_constraints(spec: SweepSpec, frame: pd.DataFrame, dropped: dict[str, int]) -> pd.DataFrame:
+    """Rows of ``frame`` inside every constraint on a result metric (``power_w <= 0.5``);
+    the others are counted in ``dropped`` under the first constraint they break. Rows
+    whose design could not be evaluated (``error``) are kept: they say why."""
+    keep = np.ones(len(frame), dtype=bool)
+    for c in spec.constraints:
+        if c.metric not in RESULT_METRICS:
+            continue
+        v = frame[c.metric].to_numpy(dtype=float)
+        bad = keep & (frame["error"].to_numpy() == "")
+        bad &= (v < c.min if c.min is not None else False) | (v > c.max if c.max is not None else False)
+        if bad.any():
+            dropped[f"constraint {c.label}"] = dropped.get(f"constraint {c.label}", 0) + int(bad.sum())
+        keep &= ~bad
+    return frame if keep.all() else frame[keep].reset_index(drop=True)
 
 
 def _wl_path(p: str) -> bool:

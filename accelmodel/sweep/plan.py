@@ -24,7 +24,7 @@ from ..errors import SpecError, format_validation_error
 from ..hardware.spec import Accelerator, apply_update as _apply
 from .check import (DEFAULT_MAX_POINTS, _is_workload_path, _workload_error, check_size, check_spec,  # noqa: F401
                     workload_ops)  # re-exported for callers
-from .spec import WORKLOAD_PREFIX, SweepSpec, WorkloadPoint, _canonical, _is_scalar, design_metric
+from .spec import RESULT_METRICS, WORKLOAD_PREFIX, SweepSpec, WorkloadPoint, _canonical, _is_scalar, design_metric
 
 
 class DesignBuilder:
@@ -210,6 +210,8 @@ def screen(spec: SweepSpec, choices: list[tuple], codec: PointCodec | None = Non
             continue
         why = None
         for c in spec.constraints:
+            if c.metric in RESULT_METRICS:
+                continue  # after evaluation (execute.evaluate_points)
             v = design_metric(hw, wl, c.metric)
             if v is None or (c.min is not None and v < c.min) or (c.max is not None and v > c.max):
                 why = f"constraint {c.label}"

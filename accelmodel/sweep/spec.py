@@ -34,6 +34,7 @@ from typing import Any, Callable, Literal, Optional
 import numpy as np
 from pydantic import Field, PositiveInt, model_validator
 
+from ..components import physical
 from ..errors import SpecError
 from ..specbase import Frozen
 from ..hardware.spec import Accelerator
@@ -43,7 +44,8 @@ from .keys import _canonical, _hash, point_id
 from .search_spec import SearchSpec
 
 __all__ = ["Axis", "Constraint", "Sampling", "SweepSpec", "WorkloadPoint", "WORKLOAD_FIELDS", "WORKLOAD_PREFIX",
-           "DESIGN_METRICS", "design_metric", "nonlinear_area_mm2", "point_id", "_canonical", "_hash"]
+           "DESIGN_METRICS", "RESULT_METRICS", "design_metric", "total_area_mm2", "nonlinear_area_mm2", "point_id",
+           "_canonical", "_hash"]
 
 WORKLOAD_PREFIX = "workload"
 
@@ -257,7 +259,9 @@ class Constraint(Frozen):
 
     metric: str
     """A dotted spec field or property (``sram_kib``, ``array.pes``, ``dram.bandwidth_gbps``),
-    a design metric (``area_mm2``, ``nonlinear_area_mm2``, ``total_area_mm2``) or ``workload.<field>``."""
+    a design metric (``area_mm2``, ``leakage_w``, ``nonlinear_area_mm2``, ``total_area_mm2``),
+    ``workload.<field>``, or a result metric (:data:`RESULT_METRICS`: ``power_w``, ``latency_s``,
+    ``energy_j``, ...), which is applied after the design is evaluated."""
     min: Optional[float] = None
     max: Optional[float] = None
 
@@ -290,16 +294,33 @@ def nonlinear_area_mm2(hw: Accelerator) -> float:
     return total
 
 
+def total_area_mm2(hw: Accelerator) -> float:
+    """The component models' total area (units included); with a typed ``area_mm2`` (an
+    override of the accelerator without its units), that plus :func:`nonlinear_area_mm2`."""
+    ph = physical(hw)
+    return ph.area_mm2 + nonlinear_area_mm2(hw) if ph.area_source == "spec" else ph.area_mm2
+
+
 DESIGN_METRICS: dict[str, Callable[[Accelerator], Optional[float]]] = {
-    "area_mm2": lambda hw: hw.area_mm2,
+    "area_mm2": lambda hw: physical(hw).area_mm2,
+    "leakage_w": lambda hw: physical(hw).leakage_w,
     "nonlinear_area_mm2": nonlinear_area_mm2,
-    "total_area_mm2": lambda hw: None if hw.area_mm2 is None else hw.area_mm2 + nonlinear_area_mm2(hw),
+    "total_area_mm2": total_area_mm2,
 }
-"""Design metrics beyond the spec's own fields and properties (for constraints and columns)."""
+"""Design metrics beyond the spec's own fields and properties (for constraints and columns):
+``area_mm2`` is the component models' total or the spec's typed override
+(:func:`accelmodel.components.physical`)."""
+
+RESULT_METRICS: tuple[str, ...] = (
+    "latency_s", "energy_j", "edp", "power_w", "tops_per_w", "tops_per_mm2", "utilization", "matmul_utilization",
+    "matmul_latency_s", "tokens_per_s", "energy_per_token_j", "dram_bytes", "max_rel_error")
+"""Metrics known only after evaluation; a constraint on one drops the evaluated rows outside it."""
 
 
 def design_metric(hw: Accelerator, workload: WorkloadPoint, metric: str):
-    """Value of a constraint metric for one design."""
+    """Value of a constraint metric for one design (not a :data:`RESULT_METRICS` one)."""
+    if metric in RESULT_METRICS:
+        raise SpecError(f"constraint {metric}: a result metric, known only after evaluation")
     if metric in DESIGN_METRICS:
         return DESIGN_METRICS[metric](hw)
     keys = metric.split(".")
