@@ -20,7 +20,7 @@ elements and row length ~ ctx, ``sv``: k = ctx) change affinely with ctx. So
   to float round-off (tests/test_generation.py: 1e-12 relative; the sums run
   in another order).
 
-``kv_len`` follows :func:`accelmodel.workload.graph.op_sequence`: the tokens
+``kv_len`` follows :func:`accelmodel.workload.sequence.op_sequence`: the tokens
 already in the cache; the step attends over ``kv_len + 1`` (the cache plus
 the new token's own K/V).
 """
@@ -37,7 +37,8 @@ from .errors import MappingError
 from .hardware.spec import Accelerator
 from .mapping.batch import FLOAT_FIELDS, design_keys, map_designs
 from .workload.config import TransformerConfig
-from .workload.graph import Op, op_sequence
+from .workload.graph import Op
+from .workload.sequence import op_sequence
 
 _VARYING = ("m", "k", "n", "elements", "row_len")
 """Op fields that may depend on the KV length (affinely)."""

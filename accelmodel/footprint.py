@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from .errors import SpecError
 from .hardware.spec import Accelerator
 from .workload.config import TransformerConfig
-from .workload.graph import op_sequence
+from .workload.sequence import op_sequence
 
 GIB = 1024**3
 

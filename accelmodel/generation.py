@@ -32,7 +32,7 @@ from .footprint import Footprint, check_fits, footprint
 from .hardware.spec import Accelerator
 from .simulation import simulate
 from .workload.config import TransformerConfig, load_workload
-from .workload.graph import op_sequence
+from .workload.sequence import op_sequence
 from .workload.limits import MAX_TOKENS
 
 

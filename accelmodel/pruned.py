@@ -27,8 +27,10 @@ from .report import PassRows, Report
 from .simulation import make_report, row_columns, segment_rows, simulate
 from .sparsity_report import add_dense_columns, sparsity_summary
 from .workload.config import TransformerConfig
-from .workload.graph import Op, Segment, op_sequence
-from .workload.pruning import MATRIX_NAMES, NM, Channel, Head, PruningPlan, plan_mask, pruned_heads
+from .workload.graph import Op
+from .workload.sequence import Segment, op_sequence
+from .workload.masks import plan_mask, pruned_heads
+from .workload.pruning import MATRIX_NAMES, NM, Channel, Head, PruningPlan
 
 
 def simulate_pruned(hw: Accelerator, cfg: TransformerConfig, phase: str, batch: int, seq_len: int, kv_len: int,

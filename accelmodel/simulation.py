@@ -19,7 +19,7 @@ from .cost.names import BOUNDS, ENERGY_COMPONENTS
 from .hardware.spec import Accelerator
 from .report import PassRows, Report
 from .workload.config import TransformerConfig, load_workload
-from .workload.graph import op_sequence
+from .workload.sequence import op_sequence
 from .workload.pruning import PruningPlan, load_pruning_plan
 
 ROW_COLUMNS = ("unit", "macs", "flops", "compute_cycles", "unit_cycles", "cpu_s", "local_cycles", "dram_cycles",

@@ -127,7 +127,7 @@ def test_decode_dram_bytes_hand_count(fmt):
 
 
 def rep_ops(cfg, kv_len):
-    from accelmodel.workload.graph import op_sequence
+    from accelmodel.workload.sequence import op_sequence
 
     return list(op_sequence(cfg, "decode", 1, 1, kv_len).instances())
 

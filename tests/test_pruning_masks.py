@@ -15,18 +15,15 @@ import pytest
 
 from accelmodel.errors import SpecError
 from accelmodel.paths import bundled_dir
-from accelmodel.workload.pruning import (
-    MatrixPruning,
-    PruningPlan,
+from accelmodel.workload.masks import (
     direction_strength,
-    load_pruning_plan,
     make_mask,
     pick_direction,
     plan_mask,
     pruned_heads,
-    quality_table,
     vector_counts,
 )
+from accelmodel.workload.pruning import MatrixPruning, PruningPlan, load_pruning_plan, quality_table
 
 
 def mp(pattern: dict, ratio: float | None = None) -> MatrixPruning:

@@ -38,8 +38,8 @@ from accelmodel.hardware.spec import Accelerator
 from accelmodel.mapping.sparse import format_bytes, sparse_fold_stats
 from accelmodel.mapping.tiling import tile_matmul
 from accelmodel.workload.graph import Op
-from accelmodel.workload.pruning import (NM, Block, Head, MatrixPlan, MatrixPruning, PruningPlan,
-                                         Unstructured, plan_mask)
+from accelmodel.workload.masks import plan_mask
+from accelmodel.workload.pruning import NM, Block, Head, MatrixPlan, MatrixPruning, PruningPlan, Unstructured
 
 from conftest import load_hw
 

@@ -1,6 +1,6 @@
 """The fusion pass: which ops of a pass run fused on a design, before lowering.
 
-:func:`fuse_sequence` rewrites an :class:`~accelmodel.workload.graph.OpSequence`
+:func:`fuse_sequence` rewrites an :class:`~accelmodel.workload.sequence.OpSequence`
 for a design's :class:`~accelmodel.hardware.schedule.Schedule`: each op that may
 fuse gets ``fusion`` (how) and ``fused_into`` (the op whose group it joins).
 The costs of fused rows are set in :mod:`accelmodel.cost.fused_demand`.
@@ -33,7 +33,8 @@ from dataclasses import dataclass, replace
 from typing import Sequence
 
 from ..hardware.spec import Accelerator
-from ..workload.graph import Op, OpSequence, Segment
+from ..workload.graph import Op
+from ..workload.sequence import OpSequence, Segment
 from ..workload.kinds import OpKind
 from .design import SLOT_FOR_KIND, structure_key
 

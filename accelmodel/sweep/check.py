@@ -30,12 +30,12 @@ from ..inputs import DEFAULT_MAX_POINTS  # noqa: E402,F401  (re-exported)
 @lru_cache(maxsize=64)
 def _workload_ops(wl: WorkloadPoint, model_digest: str):
     from ..workload.config import load_workload
-    from ..workload.graph import op_sequence
+    from ..workload.sequence import op_sequence
     return op_sequence(load_workload(wl.model), wl.phase, wl.batch, wl.seq_len, wl.kv_len)
 
 
 def workload_ops(wl: WorkloadPoint):
-    """The ops of a workload's pass (:class:`~accelmodel.workload.graph.OpSequence`),
+    """The ops of a workload's pass (:class:`~accelmodel.workload.sequence.OpSequence`),
     as ``simulate`` builds them; memoised on the frozen workload and the SHA-256
     of its model file (edit the file and the next call reads it again). Raises
     what ``op_sequence`` raises."""

@@ -55,7 +55,8 @@ class DesignBuilder:
         if top not in self._adapters:
             from pydantic import TypeAdapter
             fi = Accelerator.model_fields.get(top)
-            self._adapters[top] = TypeAdapter(fi.annotation) if fi is not None and not fi.metadata else None
+            annotation = None if fi is None or fi.metadata else fi.annotation
+            self._adapters[top] = None if annotation is None else TypeAdapter(annotation)
         return self._adapters[top]
 
     def build(self, updates: dict[str, Any]) -> Accelerator:
