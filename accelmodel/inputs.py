@@ -271,13 +271,18 @@ def check_output_dir(path: str | Path, flag: str) -> Path:
             pass
         except OSError as exc:
             raise SpecError(f"{flag} {p}: cannot create the directory ({exc.strerror or exc})") from None
-    probe = p / f".write-test-{uuid.uuid4().hex[:8]}"
+    _check_writable(p, f"{flag} {p}: directory is not writable")
+    return p
+
+
+def _check_writable(directory: Path, message: str) -> None:
+    """``SpecError(message + reason)`` unless a file can be created in ``directory``."""
+    probe = directory / f".write-test-{uuid.uuid4().hex[:8]}"
     try:
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
-        raise SpecError(f"{flag} {p}: directory is not writable ({exc.strerror or exc})") from None
-    return p
+        raise SpecError(f"{message} ({exc.strerror or exc})") from None
 
 
 def check_output_file(path: str | Path, flag: str) -> Path:
@@ -292,12 +297,7 @@ def check_output_file(path: str | Path, flag: str) -> Path:
         raise SpecError(f"{flag} {p}: parent directory {parent} does not exist; create it first")
     if p.exists() and not p.is_file():
         raise SpecError(f"{flag} {p}: exists and is not a regular file")
-    probe = parent / f".write-test-{uuid.uuid4().hex[:8]}"
-    try:
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as exc:
-        raise SpecError(f"{flag} {p}: directory {parent} is not writable ({exc.strerror or exc})") from None
+    _check_writable(parent, f"{flag} {p}: directory {parent} is not writable")
     return p
 
 

@@ -46,3 +46,8 @@ def resolve_pruning(name_or_path: str):
     from ..workload.pruning import load_pruning_plan
 
     return load_pruning_plan(find_file(name_or_path, "workloads/pruning", "--pruning", "plan"))
+
+
+def add_hw_option(p) -> None:
+    """The ``--hw`` option every modelling command shares."""
+    p.add_argument("--hw", metavar="FILE|NAME", help="hardware YAML or bundled config name (default gemmini_default)")

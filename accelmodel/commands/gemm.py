@@ -9,7 +9,7 @@ from ..errors import SpecError
 from ..gemm import gemm_result
 from ..units_format import json_ready, si
 from ..workload.limits import MAX_MACS, MAX_TOKENS
-from .common import positive_int, resolve_hw
+from .common import add_hw_option, positive_int, resolve_hw
 
 
 def add_parser(sub) -> None:
@@ -18,7 +18,7 @@ def add_parser(sub) -> None:
                                    "cycles (SCALE-Sim's convention), total cycles and latency with the bound "
                                    "that sets them, utilisation, DRAM traffic, the chosen tile and energy. "
                                    "Formulas: docs/model.md.")
-    p.add_argument("--hw", metavar="FILE|NAME", help="hardware YAML or bundled config name (default gemmini_default)")
+    add_hw_option(p)
     p.add_argument("--m", type=positive_int("--m", MAX_TOKENS), required=True, help="rows of X and Y")
     p.add_argument("--k", type=positive_int("--k", MAX_TOKENS), required=True, help="reduction size")
     p.add_argument("--n", type=positive_int("--n", MAX_TOKENS), required=True, help="columns of W and Y")

@@ -11,7 +11,7 @@ from ..inputs import check_output_dir
 from ..units_format import json_ready
 from ..workload.config import load_workload
 from ..workload.limits import MAX_BATCH, MAX_TOKENS
-from .common import resolve_hw, si
+from .common import add_hw_option, resolve_hw, si
 
 
 def add_parser(sub) -> None:
@@ -23,7 +23,7 @@ def add_parser(sub) -> None:
                     "--gen-len - 1 tokens one decode step at a time (each step costed at its own KV length), for "
                     "--batch sequences at once. Refuses (exit 2) a request whose weights + KV cache + activations "
                     "exceed the design's dram.capacity_gib.")
-    p.add_argument("--hw", metavar="FILE|NAME", help="hardware YAML or bundled config name (default gemmini_default)")
+    add_hw_option(p)
     p.add_argument("--workload", metavar="NAME|FILE", default="llama3-8b",
                    help="decoder preset name, workload YAML or HF config.json (default llama3-8b)")
     p.add_argument("--prompt-len", type=positive_int("--prompt-len", MAX_TOKENS), required=True,

@@ -16,7 +16,7 @@ from ..simulation import simulate
 from ..units_format import json_ready, kib
 from ..workload.config import load_workload
 from ..workload.limits import MAX_BATCH, MAX_TOKENS
-from .common import DEFAULT_WORKLOAD, nonneg_int, positive_int, resolve_hw, resolve_pruning, si
+from .common import DEFAULT_WORKLOAD, add_hw_option, nonneg_int, positive_int, resolve_hw, resolve_pruning, si
 
 
 def add_parser(sub) -> None:
@@ -26,7 +26,7 @@ def add_parser(sub) -> None:
                     "goes: latency, energy, utilisation, shares by op kind and by bound (each bound named in "
                     "hardware terms with the rate that sets it), the top bottleneck ops, and what would help "
                     "(a few alternatives simulated by the model). Guide: docs/reading_a_report.md.")
-    p.add_argument("--hw", metavar="FILE|NAME", help="hardware YAML or bundled config name (default gemmini_default)")
+    add_hw_option(p)
     p.add_argument("--workload", metavar="NAME|FILE", default=DEFAULT_WORKLOAD,
                    help="preset name (bert-base, gpt2, llama3-8b, ...), workload YAML or HF config.json")
     p.add_argument("--phase", choices=("prefill", "decode"), default="prefill",
