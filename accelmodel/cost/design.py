@@ -55,10 +55,47 @@ def structure_key(hw: Accelerator) -> tuple:
 
 
 def _unit_of(hw: Accelerator, slot: str):
+    return _slot_unit(hw.nonlinear, slot)
+
+
+def _slot_unit(nl, slot: str):
+    """The unit of ``slot`` in a design's ``nonlinear`` block (:data:`EMBED_SLOT`: the
+    element-wise unit, or a default vector ALU when that slot offloads)."""
     if slot == EMBED_SLOT:
-        unit = hw.nonlinear.elementwise
+        unit = nl.elementwise
         return VectorUnit() if unit.kind == "cpu_offload" else unit
-    return getattr(hw.nonlinear, slot)
+    return getattr(nl, slot)
+
+
+class _Gather:
+    """Columns of many designs read once per distinct sub-model (designs built by a
+    sweep share their sub-model objects) and gathered back to one entry per design."""
+
+    def __init__(self, hws: Sequence[Accelerator]):
+        self.hws = hws
+        self._distinct: dict[str, tuple[list, np.ndarray]] = {}
+
+    def distinct(self, top: str) -> tuple[list, np.ndarray]:
+        """The distinct objects (by identity) of field ``top`` and each design's position among them."""
+        hit = self._distinct.get(top)
+        if hit is None:
+            pos: dict[int, int] = {}
+            uniq: list = []
+            inv = []
+            for hw in self.hws:
+                sub = getattr(hw, top)
+                j = pos.get(id(sub))
+                if j is None:
+                    j = pos[id(sub)] = len(uniq)
+                    uniq.append(sub)
+                inv.append(j)
+            hit = self._distinct[top] = (uniq, np.asarray(inv, dtype=np.intp))
+        return hit
+
+    def col(self, top: str, get) -> np.ndarray:
+        """``get(hw.<top>)`` per design, as floats."""
+        uniq, inv = self.distinct(top)
+        return np.array([get(u) for u in uniq], dtype=float)[inv]
 
 
 @dataclass(frozen=True)
@@ -130,44 +167,47 @@ class DesignBatch:
         def col(get) -> np.ndarray:
             return np.array([get(hw) for hw in hws], dtype=float)
 
+        sub = _Gather(hws)
         per = [byte_energies(h) for h in hws]
         units = {}
+        nls, nl_inv = sub.distinct("nonlinear")
         for slot in (*SLOTS, EMBED_SLOT):
-            us = [_unit_of(hw, slot) for hw in hws]
+            us = [_slot_unit(nl, slot) for nl in nls]
             if us[0].kind == "cpu_offload":
                 z = np.zeros(len(hws))
                 units[slot] = UnitRates("cpu_offload", z, z)
                 continue
             units[slot] = UnitRates(
-                us[0].kind, np.array([u.lanes for u in us], dtype=float),
-                np.array([u.latency_cycles for u in us], dtype=float))
+                us[0].kind, np.array([u.lanes for u in us], dtype=float)[nl_inv],
+                np.array([u.latency_cycles for u in us], dtype=float)[nl_inv])
+        clock_ghz = col(lambda h: h.clock_ghz)
         return cls(
             designs=hws,
-            clock_hz=col(lambda h: h.clock_ghz * 1e9),
-            pes=col(lambda h: h.array.pes),
+            clock_hz=clock_ghz * 1e9,
+            pes=sub.col("array", lambda a: a.pes),
             has_l2=hws[0].l2 is not None,
             local_bytes_per_cycle=col(lambda h: h.local_bytes_per_cycle),
             dram_bytes_per_cycle=col(lambda h: h.dram_bytes_per_cycle),
-            dram_latency_cycles=col(lambda h: h.dram.latency_ns * h.clock_ghz),
-            input_bytes=col(lambda h: h.dtypes.input_bytes),
-            weight_bytes=col(lambda h: h.dtypes.weight_bytes),
-            output_bytes=col(lambda h: h.dtypes.output_bytes),
-            dequant_weights=col(lambda h: float(h.dtypes.dequantizes_weights)),
+            dram_latency_cycles=sub.col("dram", lambda d: d.latency_ns) * clock_ghz,
+            input_bytes=sub.col("dtypes", lambda d: d.input_bytes),
+            weight_bytes=sub.col("dtypes", lambda d: d.weight_bytes),
+            output_bytes=sub.col("dtypes", lambda d: d.output_bytes),
+            dequant_weights=sub.col("dtypes", lambda d: float(d.dequantizes_weights)),
             units=units,
-            host_clock_hz=col(lambda h: h.host.clock_ghz * 1e9),
-            host_bytes_per_s=col(lambda h: h.host.memory_bandwidth_gbps * 1e9),
-            host_float_bytes=col(lambda h: h.host.float_bits / 8.0),
-            host_overhead_s=col(lambda h: h.host.offload_overhead_us * 1e-6),
-            host_power_w=col(lambda h: h.host.power_w),
-            host_cycles={f: col(lambda h, f=f: getattr(h.host.cycles_per_element, f)) for f in HOST_FUNCTIONS},
+            host_clock_hz=sub.col("host", lambda h: h.clock_ghz * 1e9),
+            host_bytes_per_s=sub.col("host", lambda h: h.memory_bandwidth_gbps * 1e9),
+            host_float_bytes=sub.col("host", lambda h: h.float_bits / 8.0),
+            host_overhead_s=sub.col("host", lambda h: h.offload_overhead_us * 1e-6),
+            host_power_w=sub.col("host", lambda h: h.power_w),
+            host_cycles={f: sub.col("host", lambda h, f=f: getattr(h.cycles_per_element, f)) for f in HOST_FUNCTIONS},
             energy=energy_table(hws, per),
             static_power_w=np.array([p.static_power_w for p in per]),
             fusion=hws[0].schedule.fusion,
-            array_cols=col(lambda h: h.array.cols),
+            array_cols=sub.col("array", lambda a: a.cols),
             usable_scratchpad_bytes=col(lambda h: h.usable_scratchpad_bytes),
             usable_accumulator_bytes=col(lambda h: h.usable_accumulator_bytes),
-            accumulator_width_bytes=col(lambda h: h.dtypes.accumulator_bytes),
-            engine_bytes=col(lambda h: h.schedule.attention_engine_bytes),
+            accumulator_width_bytes=sub.col("dtypes", lambda d: d.accumulator_bytes),
+            engine_bytes=sub.col("schedule", lambda s: s.attention_engine_bytes),
         )
 
 

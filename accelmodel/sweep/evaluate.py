@@ -126,16 +126,29 @@ def evaluate_designs(hws: Sequence[Accelerator], workloads: WorkloadPoint | Sequ
         else:
             _batched(wl, hws, np.asarray(idx), res, accuracy)
     ok = np.flatnonzero(res.error == "")
+    units_area: dict[tuple, tuple[Accelerator, float]] = {}
     for i in ok.tolist():
         hw = hws[i]
         row = {c: res.cols[c][i] for c in ("latency_s", "energy_j", "macs")}
         _put_physical(row, hw)
         for c in PHYSICAL_COLUMNS:
             res.cols[c][i] = row[c]
-        res.cols["nonlinear_area_mm2"][i] = nonlinear_area_mm2(hw)
+        res.cols["nonlinear_area_mm2"][i] = _by_units(units_area, hw, nonlinear_area_mm2)
         res.cols["sram_kib"][i] = hw.sram_kib
     res.cols["edp"][ok] = res.cols["latency_s"][ok] * res.cols["energy_j"][ok]
     return res.frame()
+
+
+def _by_units(memo: dict[tuple, tuple[Accelerator, float]], hw: Accelerator, fn) -> float:
+    """``fn(hw)`` for a function of the design's nonlinear units and technology node
+    only, computed once per distinct (``hw.nonlinear`` object, node) in ``memo``
+    (designs a sweep builds share their ``nonlinear`` objects; the entry keeps the
+    first design alive, so the object's id is not reused while ``memo`` lives)."""
+    key = (id(hw.nonlinear), hw.technology_nm)
+    hit = memo.get(key)
+    if hit is None or hit[0].nonlinear is not hw.nonlinear:
+        hit = memo[key] = (hw, fn(hw))
+    return hit[1]
 
 
 PHYSICAL_COLUMNS = ("area_mm2", "leakage_w", "power_w", "tops_per_w", "tops_per_mm2")
@@ -189,10 +202,12 @@ def _batched(wl: WorkloadPoint, hws: Sequence[Accelerator], where: np.ndarray, r
                          latency_s=c.latency_s, bound=c.bound, energy=c.energy, energy_j=c.energy_j,
                          dram_bytes=d.actions[("dram", "byte")])
         res.put_totals(sel, totals(stats, pc.batch.pes, pc.batch.clock_hz, tokens))
+        worst: dict[tuple, tuple[Accelerator, float]] = {}
         for j, e in zip(sel, pc.errors):
             if e is not None:
                 res.error[j] = e
                 for col in res.cols.values():
                     col[j] = np.nan
             elif accuracy:
-                res.cols["max_rel_error"][j] = design_accuracy(hws[j], pairs)["max_rel_error"]
+                res.cols["max_rel_error"][j] = _by_units(
+                    worst, hws[j], lambda hw: design_accuracy(hw, pairs)["max_rel_error"])

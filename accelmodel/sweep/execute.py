@@ -85,23 +85,39 @@ def axis_dtypes(spec: SweepSpec) -> dict[str, str]:
 
 
 def axis_frame(spec: SweepSpec, choices: Sequence[tuple]) -> pd.DataFrame:
-    """Axis columns (named by path, or by the axis name for labelled axes) of some points."""
-    cols: dict[str, list] = {c: [] for c in spec.columns}
-    for ch in choices:
-        for ax, c in zip(spec.axes, ch):
-            for name, v in zip(ax.columns, ax.column_values(c)):
-                cols[name].append(v)
+    """Axis columns (named by path, or by the axis name for labelled axes) of some points:
+    each axis's column values are made once per distinct choice and gathered per point."""
     dtypes = axis_dtypes(spec)
     out = {}
-    for name, vals in cols.items():
-        dt = dtypes[name]
-        if dt == "str":
-            out[name] = pd.array([None if v is None else str(v) for v in vals], dtype="str")
-        elif dt == "object":
-            out[name] = pd.array(vals, dtype=object)
-        else:
-            out[name] = np.array([np.nan if v is None else v for v in vals], dtype=dt)
+    for i, ax in enumerate(spec.axes):
+        distinct, inv = _distinct_choices([ch[i] for ch in choices], ax.is_range)
+        per_choice = [ax.column_values(c) for c in distinct]
+        for k, name in enumerate(ax.columns):
+            out[name] = _column([vals[k] for vals in per_choice], dtypes[name], inv)
     return pd.DataFrame(out, index=pd.RangeIndex(len(choices)))
+
+
+def _distinct_choices(col: list, every_one_new: bool) -> tuple[list, np.ndarray]:
+    """The distinct choices of one axis and each point's position among them
+    (a range axis's draws are taken as they are, one each)."""
+    if every_one_new:
+        return col, np.arange(len(col), dtype=np.intp)
+    pos: dict = {}
+    inv = [pos.setdefault(c, len(pos)) for c in col]
+    return list(pos), np.asarray(inv, dtype=np.intp)
+
+
+def _column(vals: list, dtype: str, inv: np.ndarray):
+    """One axis column of dtype ``dtype`` (:func:`axis_dtypes`): ``vals[inv]``."""
+    if dtype == "str":
+        strs = np.array([None if v is None else str(v) for v in vals] or [None], dtype=object)
+        return pd.array(strs[inv], dtype="str")
+    if dtype == "object":
+        objs = np.empty(len(vals), dtype=object)
+        for j, v in enumerate(vals):
+            objs[j] = v
+        return pd.array(objs[inv], dtype=object)
+    return np.array([np.nan if v is None else v for v in vals], dtype=dtype)[inv]
 
 
 def evaluate_chunk(task: ChunkTask) -> ChunkResult:
