@@ -42,6 +42,7 @@ class DesignBuilder:
         self._subs: dict[tuple, Any] = {}
         self._adapters: dict[str, Any] = {}
         self._json: dict[int, tuple[Any, str]] = {}
+        self._points: dict[tuple, Any] = {}
 
     def _vkey(self, v: Any) -> tuple:
         if _is_scalar(v):
@@ -60,6 +61,7 @@ class DesignBuilder:
         return self._adapters[top]
 
     def build(self, updates: dict[str, Any]) -> Accelerator:
+        """The base with ``updates`` (dotted path -> value) applied, validated."""
         if not updates:
             return self.base
         data = dict(self._data)
@@ -67,29 +69,68 @@ class DesignBuilder:
         for path, value in updates.items():
             groups.setdefault(path.split(".", 1)[0], []).append((path, value))
         for top, ups in groups.items():
-            if len(ups) == 1 and "." not in ups[0][0] and _is_scalar(ups[0][1]):
-                _apply(data, *ups[0])  # a top-level number or string: validated below
-                continue
-            key = (top, tuple((p, self._vkey(v)) for p, v in ups))
-            sub = self._subs.get(key)
-            if sub is None:
-                mini = {top: data.get(top)} if top in data else {}
-                for p, v in ups:
-                    _apply(mini, p, v)
-                adapter = self._adapter(top)
+            data[top] = self._group_value(top, ups)
+        return self._validate(data)
+
+    def build_point(self, codec: "PointCodec", choices: tuple) -> Accelerator:
+        """:meth:`build` of a point's hardware updates (``codec.updates(choices)[0]``),
+        with each top-level field's value made once per distinct choice of the axes
+        that touch it (a sweep's designs then share their sub-model objects)."""
+        data = dict(self._data)
+        changed = False
+        for top, axes in codec.hw_tops:
+            key = (top, _pick(choices, axes))
+            value = self._points.get(key, _MISSING)
+            if value is _MISSING:
+                ups = codec.top_updates(top, axes, choices)
                 try:
-                    sub = adapter.validate_python(mini[top]) if adapter is not None else None
-                except ValidationError:
-                    sub = None
-                if sub is None:  # let the whole spec's validation say what is wrong, as with_updates does
-                    data[top] = mini[top]
-                    continue
-                self._subs[key] = sub
-            data[top] = sub
+                    value = self._group_value(top, ups) if ups else _UNCHANGED
+                except SpecError as exc:
+                    value = exc
+                self._points[key] = value
+            if isinstance(value, SpecError):
+                raise SpecError(str(value))
+            if value is not _UNCHANGED:
+                data[top] = value
+                changed = True
+        return self._validate(data) if changed else self.base
+
+    def _group_value(self, top: str, ups: list[tuple[str, Any]]) -> Any:
+        """What the top-level field ``top`` becomes with ``ups`` (paths under ``top``)
+        applied: a validated sub-model (memoised per distinct updates), or the raw
+        value for the whole spec's validation to check (and name what is wrong)."""
+        if len(ups) == 1 and "." not in ups[0][0] and _is_scalar(ups[0][1]):
+            mini = {top: self._data[top]} if top in self._data else {}
+            _apply(mini, *ups[0])  # a top-level number or string: validated with the whole spec
+            return mini[top]
+        key = (top, tuple((p, self._vkey(v)) for p, v in ups))
+        sub = self._subs.get(key)
+        if sub is not None:
+            return sub
+        mini = {top: self._data.get(top)} if top in self._data else {}
+        for p, v in ups:
+            _apply(mini, p, v)
+        adapter = self._adapter(top)
+        try:
+            sub = adapter.validate_python(mini[top]) if adapter is not None else None
+        except ValidationError:
+            sub = None
+        if sub is None:  # let the whole spec's validation say what is wrong, as with_updates does
+            return mini[top]
+        self._subs[key] = sub
+        return sub
+
+    @staticmethod
+    def _validate(data: dict[str, Any]) -> Accelerator:
         try:
             return Accelerator.model_validate(data)
         except ValidationError as exc:
             raise SpecError(format_validation_error(exc)) from None
+
+
+_MISSING = object()
+_UNCHANGED = object()
+"""Markers of :meth:`DesignBuilder.build_point`'s memo: not computed yet; no update to that field."""
 
 
 def _pick(t: tuple, idx: list[int]) -> tuple:
@@ -107,6 +148,16 @@ class PointCodec:
         self._cache: list[dict] = [{} for _ in spec.axes]
         self.hw_axes = [i for i, ax in enumerate(spec.axes) if not all(_is_workload_path(p) for p in ax.paths)]
         self.wl_axes = [i for i, ax in enumerate(spec.axes) if any(_is_workload_path(p) for p in ax.paths)]
+        tops: dict[str, list[int]] = {}
+        for i, ax in enumerate(spec.axes):
+            for p in ax.paths:
+                if not _is_workload_path(p):
+                    axes = tops.setdefault(p.split(".", 1)[0], [])
+                    if i not in axes:
+                        axes.append(i)
+        self.hw_tops = [(top, axes) for top, axes in tops.items()]
+        """Each top-level hardware field the axes update, with the axes that update it
+        (in the order of the first update of each field)."""
 
     def _entry(self, i: int, choice) -> tuple[list, list, list]:
         c = self._cache[i]
@@ -145,6 +196,16 @@ class PointCodec:
             hw.update(h)
             wl.update(w)
         return hw, wl
+
+    def top_updates(self, top: str, axes: list[int], choices: tuple) -> list[tuple[str, Any]]:
+        """The hardware updates of one point under the top-level field ``top``
+        (in :meth:`updates` order), from the choices of ``axes``."""
+        out: dict[str, Any] = {}
+        for i in axes:
+            for p, v in self._entry(i, choices[i])[0]:
+                if p.split(".", 1)[0] == top:
+                    out[p] = v
+        return list(out.items())
 
     def point_id(self, choices: tuple) -> str:
         """Equals :func:`point_id` of the point's (path -> value) pairs."""
@@ -193,7 +254,7 @@ def screen(spec: SweepSpec, choices: list[tuple], codec: PointCodec | None = Non
         hw = hw_cache.get(hk)
         if hw is None:
             try:
-                hw = builder.build(codec.updates(ch)[0])
+                hw = builder.build_point(codec, ch)
             except SpecError as exc:
                 hw = exc
             hw_cache[hk] = hw
