@@ -54,6 +54,20 @@ def structure_key(hw: Accelerator) -> tuple:
     return key if sch.fusion == "none" else key + (sch.fusion, tuple(sch.accumulator_path))
 
 
+def structure_keys(hws: Sequence[Accelerator]) -> list[tuple]:
+    """:func:`structure_key` of each design, computed once per distinct set of the
+    sub-model objects it reads (``nonlinear``, ``l2``, ``schedule``)."""
+    seen: dict[tuple[int, int, int], tuple] = {}
+    out = []
+    for hw in hws:  # ``hws`` keeps the objects alive, so their ids stay theirs
+        ids = (id(hw.nonlinear), id(hw.l2), id(hw.schedule))
+        key = seen.get(ids)
+        if key is None:
+            key = seen[ids] = structure_key(hw)
+        out.append(key)
+    return out
+
+
 def _unit_of(hw: Accelerator, slot: str):
     return _slot_unit(hw.nonlinear, slot)
 
@@ -160,7 +174,7 @@ class DesignBatch:
     def of(cls, designs: Sequence[Accelerator]) -> "DesignBatch":
         """Read a batch of designs that share one :func:`structure_key`."""
         hws = tuple(designs)
-        keys = {structure_key(hw) for hw in hws}
+        keys = set(structure_keys(hws))
         if len(keys) != 1:
             raise ValueError("DesignBatch: designs must share one structure_key (group them first)")
 

@@ -19,7 +19,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ..cost.design import structure_key
+from ..cost.design import structure_keys
 from ..cost.engine import cost_pass, matmul_maps
 from ..cost.fusion import fuse_sequence
 from ..cost.names import BOUNDS
@@ -181,8 +181,8 @@ def _batched(wl: WorkloadPoint, hws: Sequence[Accelerator], where: np.ndarray, r
     pairs = dict.fromkeys((op.kind, op.function) for op in uniq.ops if not op.is_matmul)
     tilings, tiling_errors = matmul_maps(uniq.ops, [hws[i] for i in where])  # tiling ignores the units
     struct: dict[tuple, list[int]] = {}
-    for j, i in enumerate(where):
-        struct.setdefault(structure_key(hws[i]), []).append(j)
+    for j, key in enumerate(structure_keys([hws[i] for i in where])):
+        struct.setdefault(key, []).append(j)
     for positions in struct.values():
         members = [int(where[j]) for j in positions]
         sel = np.asarray(members)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import operator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,8 +79,8 @@ class DesignBuilder:
         that touch it (a sweep's designs then share their sub-model objects)."""
         data = dict(self._data)
         changed = False
-        for top, axes in codec.hw_tops:
-            key = (top, _pick(choices, axes))
+        for top, axes, pick in codec.hw_tops:
+            key = (top, pick(choices))
             value = self._points.get(key, _MISSING)
             if value is _MISSING:
                 ups = codec.top_updates(top, axes, choices)
@@ -133,6 +134,11 @@ _UNCHANGED = object()
 """Markers of :meth:`DesignBuilder.build_point`'s memo: not computed yet; no update to that field."""
 
 
+def _fragment(path: str, value: Any) -> tuple[str, str]:
+    """(path, its ``"path":value`` text in the point's canonical JSON) of one update."""
+    return path, f"{json.dumps(path)}:{_canonical(value)}"
+
+
 def _pick(t: tuple, idx: list[int]) -> tuple:
     if len(idx) == len(t):
         return t
@@ -155,9 +161,9 @@ class PointCodec:
                     axes = tops.setdefault(p.split(".", 1)[0], [])
                     if i not in axes:
                         axes.append(i)
-        self.hw_tops = [(top, axes) for top, axes in tops.items()]
-        """Each top-level hardware field the axes update, with the axes that update it
-        (in the order of the first update of each field)."""
+        self.hw_tops = [(top, axes, operator.itemgetter(*axes)) for top, axes in tops.items()]
+        """Each top-level hardware field the axes update, the axes that update it (in the
+        order of the first update of each field), and a getter of their choices."""
 
     def _entry(self, i: int, choice) -> tuple[list, list, list]:
         c = self._cache[i]
@@ -178,13 +184,13 @@ class PointCodec:
         for p, v in zip(ax.paths, ax.components(choice)):
             if p == WORKLOAD_PREFIX:
                 wl.extend(v.items())
-                frags.extend((f"{WORKLOAD_PREFIX}.{k}", _canonical(x)) for k, x in v.items())
+                frags.extend(_fragment(f"{WORKLOAD_PREFIX}.{k}", x) for k, x in v.items())
             elif p.startswith(WORKLOAD_PREFIX + "."):
                 wl.append((p[len(WORKLOAD_PREFIX) + 1:], v))
-                frags.append((p, _canonical(v)))
+                frags.append(_fragment(p, v))
             else:
                 hw.append((p, v))
-                frags.append((p, _canonical(v)))
+                frags.append(_fragment(p, v))
         return hw, wl, frags
 
     def updates(self, choices: tuple) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -212,7 +218,7 @@ class PointCodec:
         frags: dict[str, str] = {}
         for i, ch in enumerate(choices):
             frags.update(self._entry(i, ch)[2])
-        text = "{" + ",".join(f"{json.dumps(k)}:{frags[k]}" for k in sorted(frags)) + "}"
+        text = "{" + ",".join([frags[k] for k in sorted(frags)]) + "}"
         return hashlib.sha1(text.encode()).hexdigest()[:16]
 
     def hw_key(self, choices: tuple) -> tuple:
