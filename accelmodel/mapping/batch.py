@@ -147,8 +147,20 @@ def _map_many(m: int, k: int, n: int, weight_operand: bool, hws: Sequence[Accele
         for f in ("mt", "kt", "nt"):
             out[f][idx] = tab[f][best][inv]
         out["order"][idx] = np.asarray(LOOP_ORDERS, dtype=object)[tab["order"][best]][inv]
+        said: dict[tuple, str] = {}
         for j in np.flatnonzero(~ok[inv]):
-            errors[idx[j]] = str(no_fit_error(m, k, n, hws[idx[j]], weight_operand))
+            errors[idx[j]] = _no_fit_text(m, k, n, hws[idx[j]], weight_operand, said)
             for f in FLOAT_FIELDS:
                 out[f][idx[j]] = np.nan
     return out, errors
+
+
+def _no_fit_text(m: int, k: int, n: int, hw: Accelerator, weight_operand: bool, said: dict[tuple, str]) -> str:
+    """:func:`no_fit_error`'s message for ``hw``, one of a group sharing a :func:`table_key`
+    (``said``: the group's messages so far). Besides the table key's fields, the message
+    reads only the buffer sizes and double buffering, so those key the repeats."""
+    key = (hw.scratchpad_kib, hw.accumulator_kib, hw.double_buffered)
+    text = said.get(key)
+    if text is None:
+        text = said[key] = str(no_fit_error(m, k, n, hw, weight_operand))
+    return text
