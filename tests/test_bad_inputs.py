@@ -164,6 +164,7 @@ HW_VALUES = {
     "array-scalar": ("array: 16", "array"),
     "array-list": ("array: [16, 16]", "array"),
     "input-bits-100000": ("dtypes: {input_bits: 100000}", "dtypes.input_bits"),
+    "input-bits-wider-than-accumulator": ("dtypes: {input_bits: 33}", "dtypes.accumulator_bits"),
     "tiny-accumulator": ("accumulator_kib: 0.001", "accumulator_kib"),
     "banks-5000": ("scratchpad_banks: 5000", "scratchpad_banks"),
     "l2-negative": ("l2: {size_kib: -1}", "l2.size_kib"),

@@ -123,6 +123,14 @@ class DataTypes(Frozen):
                     raise ValueError(f"{f}: {data[f]} disagrees with {fmt} {name} ({FORMAT_BITS[name]} bits)")
         return data
 
+    @model_validator(mode="after")
+    def _accumulator_holds_products(self) -> "DataTypes":
+        widest = max(self.input_bits, self.weight_bits)
+        if self.accumulator_bits < widest:
+            raise ValueError(f"accumulator_bits: {self.accumulator_bits} is narrower than the operands "
+                             f"({widest} bits); partial sums need at least the operand width")
+        return self
+
     @property
     def dequantizes_weights(self) -> bool:
         """Weights stored in another format than the activations: dequantised on the fly."""
