@@ -40,7 +40,7 @@ def simulate_pruned(hw: Accelerator, cfg: TransformerConfig, phase: str, batch: 
     seq = op_sequence(cfg, phase, batch, seq_len, kv_len, _kv_heads_kept(plan, cfg) if shrink else None)
     uniform = plan.max_layer_index() < 0
     segments = seq.segments if uniform else tuple(
-        Segment(tuple(seg_ops), layer, 1) for layer, seg_ops in _per_layer(seq.segments))
+        Segment(ops, layer, 1) for seg in seq.segments for layer, ops in seg.layers())
     keys: dict[tuple, int] = {}
     ops: list[Op] = []
     prs: list = []
@@ -87,18 +87,6 @@ def simulate_pruned(hw: Accelerator, cfg: TransformerConfig, phase: str, batch: 
                       & rep.ops["op"].isin(weight_ops).to_numpy())
     rep.extra["sparsity"] = sparsity_summary(dense, rep, plan)
     return rep
-
-
-def _per_layer(segments):
-    for seg in segments:
-        prefix = f"L{seg.first_layer}."
-        for i in range(seg.repeat):
-            layer = seg.first_layer + i
-            if i == 0:
-                yield layer, seg.ops
-            else:
-                yield layer, [dataclasses.replace(op, name=f"L{layer}." + op.name[len(prefix):], layer=layer)
-                              for op in seg.ops]
 
 
 def _pruning_of(plan: PruningPlan, op: Op, shrink: bool):

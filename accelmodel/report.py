@@ -49,7 +49,7 @@ import pandas as pd
 
 from .components import efficiency, physical
 from .cost.names import BOUND_CODE, BOUNDS, ENERGY_COLUMNS, ENERGY_COMPONENTS
-from .cost.fusion import shift_layer
+from .workload.sequence import shift_layer
 from .cost.totals import RowStats, kind_codes, totals
 from .hardware.spec import Accelerator
 from .unit_accuracy import accuracy_columns, design_accuracy
@@ -91,18 +91,15 @@ class PassRows:
         suffix = self.columns["suffix"]
         kind = self.columns["kind"]
         ident: list[tuple] = []
-        for ops, first_layer, repeat in self.segments:
-            prefix = f"L{first_layer}."
-            for i in range(repeat):
-                layer = first_layer + i
+        for ops, _, repeat in self.segments:
+            for i in range(repeat):  # a repeated block's ops are built for its first layer
                 for op, start, count in ops:
-                    layer = op.layer if i == 0 else first_layer + i
-                    name = op.name if i == 0 else f"L{layer}." + op.name[len(prefix):]
+                    layer, name = op.layer + i, shift_layer(op.name, i)
                     for r in range(start, start + count):
                         s = suffix[r]
                         ident.append((layer, f"{name}.{s}" if s else name,
                                       f"{op.op}.{s}" if s else op.op, kind[r], op.function, op.m, op.k, op.n,
-                                      op.count, op.elements, shift_layer(op.fused_into, layer - op.layer)))
+                                      op.count, op.elements, shift_layer(op.fused_into, i)))
         take = self.frame_rows()
         df = pd.DataFrame({c: list(v) for c, v in zip(ID_COLUMNS, zip(*ident))} if ident
                           else {c: [] for c in ID_COLUMNS})

@@ -28,20 +28,18 @@ the others (its input comes from the embeddings) is split into two segments.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from typing import Sequence
 
 from ..hardware.spec import Accelerator
 from ..workload.graph import Op
-from ..workload.sequence import OpSequence, Segment
+from ..workload.sequence import LAYER_PREFIX, OpSequence, Segment, shift_layer
 from ..workload.kinds import OpKind
 from .design import SLOT_FOR_KIND, structure_key
 
 ATTENTION_OPS = ("qk", "scale_mask", "softmax", "sv")
 _PATH_KINDS = {OpKind.ACTIVATION.value, OpKind.ELEMENTWISE.value, OpKind.RESIDUAL.value, OpKind.ROPE.value}
 _NORM_KINDS = {OpKind.LAYERNORM.value, OpKind.RMSNORM.value}
-_LAYER = re.compile(r"^L(\d+)\.")
 
 
 @dataclass(frozen=True)
@@ -56,14 +54,6 @@ class Plan:
     def of(cls, mode: str) -> "Plan":
         return cls(path=mode in ("elementwise", "norm", "all"), norm=mode in ("norm", "all"),
                    attention=mode in ("attention_engine", "flash", "all"))
-
-
-def shift_layer(name: str, delta: int) -> str:
-    """``L3.x`` shifted by ``delta`` layers (names without a layer prefix unchanged)."""
-    m = _LAYER.match(name)
-    if not m or delta == 0:
-        return name
-    return f"L{int(m.group(1)) + delta}." + name[m.end():]
 
 
 @dataclass(frozen=True)
@@ -156,7 +146,7 @@ class _Fuser:
 def _relative(ops: Sequence[Op]) -> tuple:
     """What must match for two instances of a block to be one segment."""
     def rel(o: Op) -> str:
-        m = _LAYER.match(o.fused_into)
+        m = LAYER_PREFIX.match(o.fused_into)
         return o.fused_into if not m else f"{int(m.group(1)) - o.layer}.{o.fused_into[m.end():]}"
     return tuple((o.op, o.signature(), rel(o)) for o in ops)
 

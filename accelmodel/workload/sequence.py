@@ -6,12 +6,34 @@ as :func:`accelmodel.workload.graph.build_graph` (same ops, same order)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from typing import Iterator, Sequence
 
 from .config import TransformerConfig
 from .graph import (Op, _attention, _Builder, _check_kv_heads, _check_pass, _embeddings, _ffn, _head, _Pass)
+
+
+LAYER_PREFIX = re.compile(r"^L(\d+)\.")
+"""The ``L<layer>.`` prefix of a block op's name."""
+
+
+def shift_layer(name: str, delta: int) -> str:
+    """``L3.x`` shifted by ``delta`` layers (names without a layer prefix unchanged)."""
+    m = LAYER_PREFIX.match(name)
+    if not m or delta == 0:
+        return name
+    return f"L{int(m.group(1)) + delta}." + name[m.end():]
+
+
+def op_in_layer(op: Op, layer: int) -> Op:
+    """A block op built for its own layer, as it runs in ``layer``: its name, layer
+    and fused group shifted there."""
+    delta = layer - op.layer
+    if delta == 0:
+        return op
+    return replace(op, name=shift_layer(op.name, delta), layer=layer, fused_into=shift_layer(op.fused_into, delta))
 
 
 @dataclass(frozen=True)
@@ -23,20 +45,16 @@ class Segment:
     first_layer: int
     repeat: int
 
-    def instances(self) -> Iterator[Op]:
-        """Every op instance, renamed for its layer."""
-        if self.repeat == 1:
-            yield from self.ops
-            return
-        prefix = f"L{self.first_layer}."
+    def layers(self) -> Iterator[tuple[int, tuple[Op, ...]]]:
+        """(layer, its ops renamed for it) for each layer the segment runs."""
         for i in range(self.repeat):
             layer = self.first_layer + i
-            if i == 0:
-                yield from self.ops
-                continue
-            p = f"L{layer}."
-            for op in self.ops:
-                yield replace(op, name=p + op.name[len(prefix):], layer=layer)
+            yield layer, tuple(op_in_layer(op, layer) for op in self.ops)
+
+    def instances(self) -> Iterator[Op]:
+        """Every op instance, renamed for its layer."""
+        for _, ops in self.layers():
+            yield from ops
 
 
 @dataclass(frozen=True)
