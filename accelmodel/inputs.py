@@ -202,9 +202,14 @@ def read_yaml_mapping(path: str | Path, what: str) -> dict:
     limits, duplicate keys rejected). ``what`` names the file's role in the
     one-line ``SpecError`` messages (e.g. "hardware spec")."""
     p = Path(path)
-    data = parse_yaml(read_text(p, what), f"{what} {p.name}")
+    return parse_yaml_mapping(read_text(p, what), f"{what} {p.name}")
+
+
+def parse_yaml_mapping(text: str, where: str) -> dict:
+    """:func:`parse_yaml` of a document whose top level must be a mapping."""
+    data = parse_yaml(text, where)
     if not isinstance(data, dict):
-        raise SpecError(f"{what} {p.name}: top level must be a mapping of fields, got {brief(data)}")
+        raise SpecError(f"{where}: top level must be a mapping of fields, got {brief(data)}")
     return data
 
 

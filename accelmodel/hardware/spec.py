@@ -15,7 +15,7 @@ from typing import Any, Literal, Optional
 import yaml
 from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, model_validator
 
-from ..inputs import brief, parse_yaml, read_text
+from ..inputs import parse_yaml_mapping, read_text
 from ..specbase import Frozen
 from .nonlinear import NonlinearAssignment
 from .schedule import Schedule
@@ -372,9 +372,7 @@ def load_accelerator(path: str | Path) -> Accelerator:
         hit = _LOADED.get(key)
     if hit is not None:
         return hit
-    data = parse_yaml(text, f"hardware spec {p.name}")
-    if not isinstance(data, dict):
-        raise SpecError(f"hardware spec {p.name}: top level must be a mapping of fields, got {brief(data)}")
+    data = parse_yaml_mapping(text, f"hardware spec {p.name}")
     try:
         spec = Accelerator.model_validate(data)
     except ValidationError as exc:
