@@ -165,6 +165,7 @@ HW_VALUES = {
     "array-list": ("array: [16, 16]", "array"),
     "input-bits-100000": ("dtypes: {input_bits: 100000}", "dtypes.input_bits"),
     "input-bits-wider-than-accumulator": ("dtypes: {input_bits: 33}", "dtypes.accumulator_bits"),
+    "accumulator-banks-narrower-than-a-row": ("array: {rows: 2, cols: 8}\naccumulator_kib: 0.03125", "accumulator_kib"),
     "tiny-accumulator": ("accumulator_kib: 0.001", "accumulator_kib"),
     "banks-5000": ("scratchpad_banks: 5000", "scratchpad_banks"),
     "l2-negative": ("l2: {size_kib: -1}", "l2.size_kib"),

@@ -6,6 +6,7 @@ import math
 import pytest
 
 from accelmodel.components import component_table, pe, sram, unit_cost
+from accelmodel.errors import SpecError
 from accelmodel.components.anchors import anchor_rows, model_value, within
 from accelmodel.components.arith import flip_flops, int_adder, int_multiplier
 from accelmodel.components.published import area_comparison
@@ -70,9 +71,14 @@ def test_technology_scaling_shrinks_and_is_monotonic():
 
 def test_a_row_that_does_not_fit_names_the_buffer():
     hw = load_accelerator(bundled_dir("hw_configs") / "gemmini_default.yaml")
+    # a 4096-wide row of INT8 inputs is 4 KiB; 4 banks of a 8 KiB scratchpad hold 2 KiB each:
+    # the spec refuses the design, naming the buffer ...
+    with pytest.raises(SpecError, match="scratchpad_kib: 8 KiB cannot give each of its 4 banks"):
+        with_updates(hw, {"array.cols": 4096, "scratchpad_kib": 8})
+    # ... and the component model refuses it too when handed an unvalidated spec
+    unchecked = hw.model_copy(update={"array": hw.array.model_copy(update={"cols": 4096}), "scratchpad_kib": 8})
     with pytest.raises(ValueError, match="scratchpad: 4 bank"):
-        # a 4096-wide row of INT8 inputs is 4 KiB; 4 banks of a 8 KiB scratchpad hold 2 KiB each
-        component_table(with_updates(hw, {"array.cols": 4096, "scratchpad_kib": 8}))
+        component_table(unchecked)
 
 
 def test_bad_inputs_name_the_field():

@@ -308,6 +308,14 @@ class Accelerator(Frozen):
             if banks > kib * 1024:
                 raise ValueError(f"{mem}_kib: {kib:g} KiB ({kib * 1024:g} bytes) is smaller than its {banks} banks "
                                  f"of at least one byte each; give a larger {mem}_kib or fewer {mem}_banks")
+        dt, cols = self.dtypes, self.array.cols
+        for mem, row_bits in (("scratchpad", cols * max(dt.input_bits, dt.weight_bits)),
+                              ("accumulator", cols * dt.accumulator_bits)):
+            kib, banks = getattr(self, f"{mem}_kib"), getattr(self, f"{mem}_banks")
+            if row_bits * banks > kib * 1024 * 8:
+                raise ValueError(f"{mem}_kib: {kib:g} KiB cannot give each of its {banks} banks one {cols}-wide row "
+                                 f"of the array ({row_bits / 8:g} bytes); give a larger {mem}_kib or fewer "
+                                 f"{mem}_banks")
         return self
 
     # ---- derived values -------------------------------------------------
